@@ -1,0 +1,1 @@
+"""serializers of the changes app."""

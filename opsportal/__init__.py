@@ -1,0 +1,5 @@
+"""OpsPortal: operational procedures as a living system."""
+
+from opsportal.celery import app as celery_app
+
+__all__ = ["celery_app"]

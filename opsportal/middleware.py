@@ -1,0 +1,47 @@
+"""Portal-wide middleware: login everywhere, and times shown in each user's zone."""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib.auth.middleware import LoginRequiredMiddleware
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+
+TIME_ZONE_COOKIE = "tz"
+
+
+class PortalLoginRequiredMiddleware(LoginRequiredMiddleware):
+    """Send anonymous visitors of every page to the login page.
+
+    The API is left to DRF, which authenticates by session or token and answers 401/403 in
+    the API's error shape instead of redirecting; static files need no login.
+    """
+
+    def process_view(
+        self, request: HttpRequest, view_func: Callable[..., Any], view_args: Any, view_kwargs: Any
+    ) -> HttpResponse | None:
+        if request.path_info.startswith(("/api/", "/static/")):
+            return None
+        return super().process_view(request, view_func, view_args, view_kwargs)
+
+
+class UserTimeZoneMiddleware:
+    """Activate the browser's time zone (sent as the ``tz`` cookie by base.html's script)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        name = request.COOKIES.get(TIME_ZONE_COOKIE, "")
+        try:
+            zone = zoneinfo.ZoneInfo(name) if name else None
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            zone = None
+        if zone is not None:
+            timezone.activate(zone)
+        else:
+            timezone.deactivate()
+        return self.get_response(request)

@@ -1,0 +1,1 @@
+"""Procedures documents: parse them, and hand each section to the app that owns it."""

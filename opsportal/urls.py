@@ -1,0 +1,43 @@
+"""URL configuration: the public web and API contract (see README)."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from opsportal import views
+from opsportal.forms import LoginForm
+
+admin.site.site_header = "OpsPortal administration"
+admin.site.site_title = "OpsPortal admin"
+
+api_v1 = [
+    path("", views.api_root, name="api-root"),
+    path("checklists/", include("checklists.api")),
+    path("incidents/", include("incidents.api")),
+    path("changes/", include("changes.api")),
+    path("", include("reporting.api")),  # kpis/ and reports/
+]
+
+urlpatterns = [
+    path("", views.today, name="today"),
+    path("healthz", views.healthz, name="healthz"),
+    path("notifications/", views.notification_list, name="notifications"),
+    path("system/worker-check/", views.worker_check, name="worker-check"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(authentication_form=LoginForm, redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("checklists/", include("checklists.urls")),
+    path("incidents/", include("incidents.urls")),
+    path("changes/", include("changes.urls")),
+    path("reports/", include("reporting.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+]
+
+handler403 = "opsportal.errors.permission_denied"

@@ -1,0 +1,119 @@
+"""Portal-wide pages: Today, health, notifications and the worker check."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import partial
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required, login_required
+from django.core.paginator import Paginator
+from django.db import connection, transaction
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+from rest_framework.decorators import api_view
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from opsportal.models import Heartbeat
+from opsportal.roles import Role, require_role
+from opsportal.tasks import HEARTBEAT, heartbeat
+from opsportal.today import today_sections
+
+HEARTBEAT_STALE_AFTER = timedelta(minutes=5)
+
+
+@login_required
+@require_GET
+def today(request: HttpRequest) -> HttpResponse:
+    """Show the signed-in user's day: one section per area they may see."""
+    return render(request, "opsportal/today.html", {"sections": today_sections(request)})
+
+
+def _check_database() -> tuple[bool, str]:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as error:  # any failure means "not reachable" to a load balancer
+        return False, f"unreachable: {error.__class__.__name__}"
+    return True, connection.vendor
+
+
+def _check_broker() -> tuple[bool, str]:
+    from opsportal.celery import app
+
+    try:
+        with app.connection_for_write() as broker:
+            broker.ensure_connection(max_retries=1, timeout=2)
+            transport = broker.transport_cls
+    except Exception as error:
+        return False, f"unreachable: {error.__class__.__name__}"
+    return True, str(transport)
+
+
+def _check_heartbeat() -> tuple[bool, str]:
+    try:
+        beat = Heartbeat.objects.filter(name=HEARTBEAT).first()
+    except Exception:
+        return False, "unknown (database unreachable)"
+    if beat is None:
+        return False, "never ran"
+    age = timezone.now() - beat.last_seen_at
+    if age > HEARTBEAT_STALE_AFTER:
+        return False, f"stale: last ran {int(age.total_seconds())} s ago"
+    return True, beat.last_seen_at.isoformat()
+
+
+@login_not_required
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Answer 200 when database, broker and worker heartbeat are OK, else 503 naming the failing part."""
+    checks: dict[str, Any] = {}
+    for name, check in (("database", _check_database), ("broker", _check_broker), ("heartbeat", _check_heartbeat)):
+        ok, detail = check()
+        checks[name] = {"ok": ok, "detail": detail}
+    failing = [name for name, result in checks.items() if not result["ok"]]
+    body = {"status": "ok" if not failing else "failing", "failing": failing, "checks": checks}
+    return JsonResponse(body, status=200 if not failing else 503)
+
+
+@require_POST
+def worker_check(request: HttpRequest) -> HttpResponse:
+    """Ask a worker to beat now (admins), so /healthz shows whether workers take tasks."""
+    require_role(request.user, [Role.ADMIN])
+    transaction.on_commit(partial(heartbeat.delay))
+    messages.info(request, "Asked a worker to check in; /healthz shows when it did.")
+    return redirect("today")
+
+
+@require_GET
+def notification_list(request: HttpRequest) -> HttpResponse:
+    """List the user's notifications, newest first, and mark the shown page read."""
+    page = Paginator(request.user.notifications.all(), 25).get_page(request.GET.get("page"))
+    unread = [item.pk for item in page if item.read_at is None]
+    if unread:
+        request.user.notifications.filter(pk__in=unread).update(read_at=timezone.now())
+    return render(request, "opsportal/notifications.html", {"page": page})
+
+
+@api_view(["GET"])
+def api_root(request: Request) -> Response:
+    """List the API's areas and where its schema and docs are."""
+    base = request.build_absolute_uri("/api/v1/")
+    return Response(
+        {
+            "checklists": {"templates": f"{base}checklists/templates/", "runs": f"{base}checklists/runs/"},
+            "incidents": f"{base}incidents/",
+            "changes": f"{base}changes/",
+            "kpis": f"{base}kpis/",
+            "reports": f"{base}reports/",
+            "schema": request.build_absolute_uri("/api/schema/"),
+            "docs": request.build_absolute_uri("/api/docs/"),
+        }
+    )

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class ReportingConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "reporting"
+    verbose_name = "Reporting"
+
+    def ready(self) -> None:
+        # Register this area's Today section and procedure loaders.
+        from reporting import views  # noqa: F401

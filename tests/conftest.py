@@ -1,0 +1,245 @@
+"""Shared test fixtures: personas, service gates, a real Celery worker and a headless browser.
+
+Service gates: a test marked ``postgres`` or ``redis`` is skipped, by name, when that service
+is not configured; with ``OPSPORTAL_REQUIRE_SERVICES=1`` (as in CI) such a skip is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import Group
+
+from opsportal.roles import Role
+
+ROOT = Path(__file__).resolve().parent.parent
+REQUIRE_SERVICES = os.environ.get("OPSPORTAL_REQUIRE_SERVICES", "").lower() in {"1", "true", "yes"}
+PASSWORD = "correct-horse-battery-staple"  # 12+ characters, as the validators demand
+
+
+def database_is_postgres() -> bool:
+    return settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+
+
+def broker_is_redis() -> bool:
+    return str(settings.CELERY_BROKER_URL).startswith(("redis://", "rediss://"))
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    database = settings.DATABASES["default"]
+    where = (
+        f"PostgreSQL at {database.get('HOST') or 'localhost'}:{database.get('PORT') or 5432}/{database['NAME']}"
+        if database_is_postgres()
+        else f"SQLite at {database['NAME']}"
+    )
+    broker = "Redis at " + settings.CELERY_BROKER_URL.split("@")[-1] if broker_is_redis() else "embedded file-system broker"
+    return [
+        f"opsportal database: {where}",
+        f"opsportal broker: {broker}",
+        f"opsportal services required: {'yes' if REQUIRE_SERVICES else 'no (service tests are skipped by name)'}",
+    ]
+
+
+def _service_gate(item: pytest.Item, marker: str, available: bool, what: str) -> None:
+    if item.get_closest_marker(marker) is None or available:
+        return
+    message = f"{item.nodeid} needs {what}, which is not configured"
+    if REQUIRE_SERVICES:
+        pytest.fail(message + " (OPSPORTAL_REQUIRE_SERVICES=1 turns this skip into a failure)", pytrace=False)
+    pytest.skip(message)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    _service_gate(item, "postgres", database_is_postgres(), "PostgreSQL (set DATABASE_URL=postgres://...)")
+    _service_gate(item, "redis", broker_is_redis(), "Redis (set REDIS_URL=redis://...)")
+    if item.get_closest_marker("browser") is not None and not Path(CHROMIUM).exists():
+        message = f"{item.nodeid} needs {CHROMIUM} (apt-get install chromium)"
+        if REQUIRE_SERVICES:
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+
+
+# Personas -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def make_user(db: Any) -> Callable[..., Any]:
+    """Return a factory: ``make_user("alice", Role.OPS)`` creates a user in those roles."""
+    from django.contrib.auth import get_user_model
+
+    def factory(username: str, *roles: Role, **extra: Any) -> Any:
+        user = get_user_model().objects.create_user(
+            username=username, password=PASSWORD, email=f"{username}@example.com", **extra
+        )
+        for role in roles:
+            # get_or_create: a transactional test flushes the groups the migration made.
+            user.groups.add(Group.objects.get_or_create(name=role.value)[0])
+        return user
+
+    return factory
+
+
+@pytest.fixture
+def ops_user(make_user: Callable[..., Any]) -> Any:
+    return make_user("olivia.ops", Role.OPS)
+
+
+@pytest.fixture
+def oncall_user(make_user: Callable[..., Any]) -> Any:
+    return make_user("oscar.oncall", Role.ONCALL)
+
+
+@pytest.fixture
+def manager_user(make_user: Callable[..., Any]) -> Any:
+    return make_user("maria.manager", Role.MANAGER)
+
+
+@pytest.fixture
+def admin_user(make_user: Callable[..., Any]) -> Any:
+    return make_user("adam.admin", Role.ADMIN, is_staff=True)
+
+
+@pytest.fixture
+def outsider(make_user: Callable[..., Any]) -> Any:
+    """A signed-in user with no role: may see nothing."""
+    return make_user("nora.nobody")
+
+
+@pytest.fixture
+def client_for(client: Any) -> Callable[[Any], Any]:
+    """Return a function that logs the test client in as ``user`` and returns it."""
+
+    def login(user: Any) -> Any:
+        client.force_login(user)
+        return client
+
+    return login
+
+
+# A real Celery worker ------------------------------------------------------------------------
+
+
+def _database_url_for_tests() -> str:
+    database = settings.DATABASES["default"]
+    if database_is_postgres():
+        user = database.get("USER") or ""
+        password = f":{database['PASSWORD']}" if database.get("PASSWORD") else ""
+        credentials = f"{user}{password}@" if user else ""
+        return f"postgres://{credentials}{database.get('HOST') or 'localhost'}:{database.get('PORT') or 5432}/{database['NAME']}"
+    return f"sqlite:///{database['NAME']}"
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[subprocess.Popen[bytes]]:
+    """Start a real ``celery worker`` process on the test database and the configured broker.
+
+    Tests that use it must commit their data (``@pytest.mark.django_db(transaction=True)``),
+    since the worker reads the database through its own connection.
+    """
+    from opsportal.celery import app
+
+    log_path = tmp_path_factory.mktemp("worker") / "worker.log"
+    env = {**os.environ, "DATABASE_URL": _database_url_for_tests(), "PYTHONUNBUFFERED": "1"}
+    with django_db_blocker.unblock():
+        app.control.purge()  # drop messages left by an earlier, interrupted run
+    log = log_path.open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "opsportal", "worker", "--pool=solo", "--loglevel=INFO",
+         "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"test-{os.getpid()}@%h"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"celery worker exited early:\n{log_path.read_text()}")
+        if b"ready." in log_path.read_bytes():
+            break
+        time.sleep(0.2)
+    else:
+        process.terminate()
+        raise RuntimeError(f"celery worker did not start in 60 s:\n{log_path.read_text()}")
+    process.log_path = log_path  # type: ignore[attr-defined]
+    yield process
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    log.close()
+
+
+def wait_for(condition: Callable[[], Any], timeout: float = 30.0, interval: float = 0.2) -> Any:
+    """Poll ``condition`` until it returns something truthy; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = condition()
+        if result:
+            return result
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout} s")
+
+
+# A headless browser ---------------------------------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Return a Playwright Chromium browser driving Debian's /usr/bin/chromium."""
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # live_server + sync Playwright
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser: Any, live_server: Any) -> Iterator[Any]:
+    """Return a fresh page that records every request leaving 127.0.0.1 in ``page.outside_requests``."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, timezone_id="Europe/London")
+    new_page = context.new_page()
+    outside: list[str] = []
+
+    def record(request: Any) -> None:
+        url = request.url
+        if url.startswith(("data:", "blob:", "about:")):
+            return
+        host = url.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
+        if host not in {"127.0.0.1", "localhost"}:
+            outside.append(url)
+
+    new_page.on("request", record)
+    new_page.outside_requests = outside
+    new_page.base_url = live_server.url
+    yield new_page
+    context.close()
+
+
+def browser_login(page: Any, username: str, password: str = PASSWORD) -> None:
+    """Log in through the login form."""
+    page.goto(f"{page.base_url}/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")
+
+
+def screenshot(page: Any, name: str) -> Path:
+    """Save a full-page screenshot under test-artifacts/ and return its path."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
