@@ -28,4 +28,6 @@ def today_section(request: HttpRequest) -> TodaySection | None:
 
     if not can_see_area(request.user, AREA):
         return None
-    return TodaySection(area=AREA, title="Checklists", template="opsportal/_today_placeholder.html", link="/checklists/")
+    return TodaySection(
+        area=AREA, title="Checklists", template="opsportal/_today_placeholder.html", link="/checklists/"
+    )

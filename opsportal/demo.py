@@ -54,4 +54,6 @@ def register_seeder(name: str, *, order: int = 100) -> Callable[[Seeder], Seeder
 
 def seeders() -> list[tuple[str, Seeder]]:
     """Return the registered seeders in the order they run."""
-    return [(name, seeder) for name, (_order, seeder) in sorted(_seeders.items(), key=lambda item: (item[1][0], item[0]))]
+    return [
+        (name, seeder) for name, (_order, seeder) in sorted(_seeders.items(), key=lambda item: (item[1][0], item[0]))
+    ]

@@ -80,7 +80,9 @@ def env_email(name: str, default: str) -> dict[str, Any]:
         # django-environ drops the leading slash of an absolute path; keep it as written.
         config["EMAIL_FILE_PATH"] = url[len("filemail://") :] or "var/mail"
     if not config.get("EMAIL_BACKEND"):
-        raise ImproperlyConfigured(f"{name}={url!r}: unknown scheme; use smtp://, smtp+tls://, consolemail:// or filemail:///path.")
+        raise ImproperlyConfigured(
+            f"{name}={url!r}: unknown scheme; use smtp://, smtp+tls://, consolemail:// or filemail:///path."
+        )
     return config
 
 

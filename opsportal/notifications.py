@@ -28,7 +28,9 @@ def absolute_url(path: str) -> str:
     return f"{settings.PORTAL_BASE_URL}{path}"
 
 
-def notification_send(*, recipients: Iterable[Any], key: str, subject: str, body: str = "", link: str = "") -> list[Notification]:
+def notification_send(
+    *, recipients: Iterable[Any], key: str, subject: str, body: str = "", link: str = ""
+) -> list[Notification]:
     """Create one notification per active recipient for ``key`` and mail each after commit.
 
     Recipients who already hold a notification with this key are skipped. Return the new rows.
@@ -36,9 +38,7 @@ def notification_send(*, recipients: Iterable[Any], key: str, subject: str, body
     users = {user.pk: user for user in recipients if user is not None and user.is_active}
     if not users:
         return []
-    existing = set(
-        Notification.objects.filter(key=key, recipient_id__in=users).values_list("recipient_id", flat=True)
-    )
+    existing = set(Notification.objects.filter(key=key, recipient_id__in=users).values_list("recipient_id", flat=True))
     rows = [
         Notification(recipient_id=pk, key=key, subject=subject[:200], body=body, link=link)
         for pk in users
@@ -47,8 +47,9 @@ def notification_send(*, recipients: Iterable[Any], key: str, subject: str, body
     created = Notification.objects.bulk_create(rows, ignore_conflicts=True)
     # ignore_conflicts leaves primary keys unset on some databases: read the rows back.
     created_ids = list(
-        Notification.objects.filter(key=key, recipient_id__in=[row.recipient_id for row in created], emailed_at=None)
-        .values_list("pk", flat=True)
+        Notification.objects.filter(
+            key=key, recipient_id__in=[row.recipient_id for row in created], emailed_at=None
+        ).values_list("pk", flat=True)
     )
     from opsportal.tasks import send_notification_email
 

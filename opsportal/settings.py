@@ -238,8 +238,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 # Django REST framework --------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        # Token first: its WWW-Authenticate header makes a missing or bad login a 401, not a 403.
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["opsportal.permissions.HasAnyRole"],
     "DEFAULT_PAGINATION_CLASS": "opsportal.api.Pagination",

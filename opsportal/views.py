@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
+from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -102,6 +103,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     return render(request, "opsportal/notifications.html", {"page": page})
 
 
+@extend_schema(exclude=True)
 @api_view(["GET"])
 def api_root(request: Request) -> Response:
     """List the API's areas and where its schema and docs are."""

@@ -40,7 +40,9 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         if database_is_postgres()
         else f"SQLite at {database['NAME']}"
     )
-    broker = "Redis at " + settings.CELERY_BROKER_URL.split("@")[-1] if broker_is_redis() else "embedded file-system broker"
+    broker = (
+        "Redis at " + settings.CELERY_BROKER_URL.split("@")[-1] if broker_is_redis() else "embedded file-system broker"
+    )
     return [
         f"opsportal database: {where}",
         f"opsportal broker: {broker}",
@@ -138,7 +140,9 @@ def _database_url_for_tests() -> str:
 
 
 @pytest.fixture(scope="session")
-def celery_worker(django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[subprocess.Popen[bytes]]:
+def celery_worker(
+    django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[subprocess.Popen[bytes]]:
     """Start a real ``celery worker`` process on the test database and the configured broker.
 
     Tests that use it must commit their data (``@pytest.mark.django_db(transaction=True)``),

@@ -52,7 +52,9 @@ _loaders: dict[str, Loader] = {}
 LoadFunction = Callable[[Section], LoadResult]
 
 
-def register_loader(name: str, *, claims: Callable[[Section], bool], order: int = 100) -> Callable[[LoadFunction], LoadFunction]:
+def register_loader(
+    name: str, *, claims: Callable[[Section], bool], order: int = 100
+) -> Callable[[LoadFunction], LoadFunction]:
     """Register the decorated function as the loader ``name`` (re-registering replaces it)."""
 
     def decorator(load: LoadFunction) -> LoadFunction:

@@ -66,7 +66,9 @@ class TestLoginLockout:
     def test_repeated_failures_lock_the_account_for_a_while(self, client, ops_user):
         for _ in range(5):
             client.post("/accounts/login/", {"username": ops_user.username, "password": "wrong-password-123"})
-        response = client.post("/accounts/login/", {"username": ops_user.username, "password": "correct-horse-battery-staple"})
+        response = client.post(
+            "/accounts/login/", {"username": ops_user.username, "password": "correct-horse-battery-staple"}
+        )
         assert response.status_code == 429
         assert b"Too many failed logins" in response.content
 

@@ -19,7 +19,12 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("path", nargs="?", default=str(DEFAULT_DOCUMENT), help="Markdown file (default: the bundled reference procedures)")
+        parser.add_argument(
+            "path",
+            nargs="?",
+            default=str(DEFAULT_DOCUMENT),
+            help="Markdown file (default: the bundled reference procedures)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["path"])
@@ -32,7 +37,7 @@ class Command(BaseCommand):
         try:
             report = procedures_import(source=source, progress=lambda line: self.stdout.write(f"  {line}"))
         except ProcedureError as error:
-            raise CommandError(f"{path}, {error}. Nothing was imported.") from error
+            raise CommandError(f"{path}, {str(error).rstrip('.')}. Nothing was imported.") from error
         for title in report.unclaimed:
             self.stdout.write(f"  skipped (no loader for it): {title}")
         self.stdout.write(self.style.SUCCESS(f"Imported {path.name}: {len(report.loaded)} sections loaded."))

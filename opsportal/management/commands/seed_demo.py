@@ -54,7 +54,9 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {role_name:<17} {username:<8} {password}")
         else:
             self.stdout.write(
-                "Demo users exist already: " + ", ".join(DEMO_USERS.values()) + " (passwords unchanged"
+                "Demo users exist already: "
+                + ", ".join(DEMO_USERS.values())
+                + " (passwords unchanged"
                 + (", set from DEMO_PASSWORD)" if password_from_env else "; set DEMO_PASSWORD to reset them)")
             )
         if options["users_only"]:
