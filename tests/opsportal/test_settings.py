@@ -29,7 +29,7 @@ class TestDefaults:
         assert result.returncode == 0, result.stderr
         engine, broker, debug, *_ = result.stdout.split()
         assert engine == "django.db.backends.sqlite3"
-        assert broker == "filesystem://"
+        assert broker == "filesystem://localhost/"
         assert debug == "True"
 
     def test_database_and_redis_urls_give_postgres_with_health_checked_connections(self, tmp_path):
