@@ -8,7 +8,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICE_VARIABLES = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "TIME_ZONE", "EMAIL_URL")
+SERVICE_VARIABLES = (
+    "DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "TIME_ZONE", "EMAIL_URL",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",  # set by the browser fixture; a deployment never has it
+)  # fmt: skip
 
 
 def load_settings(tmp_path, **variables: str) -> subprocess.CompletedProcess[str]:
