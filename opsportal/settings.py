@@ -233,6 +233,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Prove the worker is alive: /healthz reports the last time this ran.
     "heartbeat": {"task": "opsportal.tasks.heartbeat", "schedule": timedelta(seconds=60)},
+    # Changes waiting for approval too long, and windows that passed unimplemented: remind once.
+    "changes-reminders": {"task": "changes.tasks.send_reminders", "schedule": timedelta(minutes=5)},
 }
 
 # Django REST framework --------------------------------------------------------------------
