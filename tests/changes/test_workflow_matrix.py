@@ -46,7 +46,9 @@ def _assert_refused_has_message(response, channel: str) -> None:
 @pytest.mark.django_db
 class TestTransitionMatrix:
     @pytest.mark.parametrize(("transition", "change_type"), CELLS)
-    def test_html_allows_the_declared_roles_and_refuses_the_rest(self, client, personas, make_change, transition, change_type):
+    def test_html_allows_the_declared_roles_and_refuses_the_rest(
+        self, client, personas, make_change, transition, change_type
+    ):
         for persona, user in personas.items():
             change = make_change(status=transition.source, change_type=change_type)
             client.force_login(user)
@@ -66,7 +68,9 @@ class TestTransitionMatrix:
                 assert not change.history.exists()
 
     @pytest.mark.parametrize(("transition", "change_type"), CELLS)
-    def test_api_allows_the_declared_roles_and_refuses_the_rest(self, client, personas, make_change, transition, change_type):
+    def test_api_allows_the_declared_roles_and_refuses_the_rest(
+        self, client, personas, make_change, transition, change_type
+    ):
         for persona, user in personas.items():
             change = make_change(status=transition.source, change_type=change_type)
             client.force_login(user)
