@@ -55,6 +55,14 @@ class ChangeForm(forms.ModelForm):
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", "Save change"))
 
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        start, end = cleaned.get("window_start"), cleaned.get("window_end")
+        # Said here as well as in the service so the model's check constraint never answers first.
+        if start and end and end <= start:
+            self.add_error("window_end", "The window must end after it starts.")
+        return cleaned
+
     def apply_errors(self, error: ValidationError) -> None:
         """Put a service's ValidationError next to the fields it names."""
         for field, messages in getattr(error, "message_dict", {"__all__": error.messages}).items():

@@ -125,7 +125,9 @@ class TestStagesEndpoint:
         assert response.status_code == 201, response.json()
         response = _post(client, f"/api/v1/changes/{change.pk}/stages/", {"stage": "Production", "outcome": "passed"})
         assert response.status_code == 400
-        assert response.json()["error"]["fields"]["stage"] == ["Production cannot start before Pre-Production has passed."]
+        assert response.json()["error"]["fields"]["stage"] == [
+            "Production cannot start before Pre-Production has passed."
+        ]
         assert [row["stage"] for row in client.get(f"/api/v1/changes/{change.pk}/stages/").json()] == ["Development"]
 
     def test_a_rollback_fails_the_change(self, client_for, oncall_user, make_change, stages):
