@@ -79,6 +79,17 @@ class FilterForm(forms.Form):
     window_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Window from")
     window_to = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Window to")
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _style(self)
+
+
+def _style(form: forms.Form) -> None:
+    """Give hand-laid-out fields Bootstrap's small controls."""
+    for field in form.fields.values():
+        css = "form-select form-select-sm" if isinstance(field.widget, forms.Select) else "form-control form-control-sm"
+        field.widget.attrs.setdefault("class", css)
+
 
 class StageForm(forms.Form):
     """Record a deployment stage's result."""

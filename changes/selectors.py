@@ -163,7 +163,8 @@ def changes_with_overlaps_of(change: ChangeRequest) -> list[tuple[str, ChangeReq
     """Return the (service, change) pairs whose windows overlap ``change`` on a shared service."""
     if not (change.window_start and change.window_end and change.services):
         return []
-    return change_overlaps([change, *calendar_changes(change.window_start, change.window_end)]).get(change.pk, [])
+    others = [other for other in calendar_changes(change.window_start, change.window_end) if other.pk != change.pk]
+    return change_overlaps([change, *others]).get(change.pk, [])
 
 
 def freeze_windows_between(start: datetime, end: datetime) -> list[FreezeWindow]:

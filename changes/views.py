@@ -285,7 +285,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
             "view": view, "days": days, "first": first, "last": after - timedelta(days=1),
             "previous": previous.replace(day=1) if view == "month" else previous,
             "next": after, "freezes": freezes, "feed_url": feed_url,
-            "show_empty_days": view == "week",
+            "show_empty_days": view == "week", "has_changes": bool(changes),
         },
     )  # fmt: skip
 

@@ -297,6 +297,15 @@ class TestOverlaps:
         assert [(service, other.pk) for service, other in overlaps[second.pk]] == [("web", first.pk)]
         assert other_service.pk not in overlaps and later.pk not in overlaps
 
+    def test_a_change_never_overlaps_itself_on_its_page(self, make_change):
+        start = timezone.now() + timedelta(days=1)
+        change = make_change(affected_services="api, web", window_start=start, window_end=start + timedelta(hours=2))
+        assert selectors.changes_with_overlaps_of(change) == []
+        other = make_change(affected_services="web", window_start=start, window_end=start + timedelta(hours=1))
+        assert [(service, found.pk) for service, found in selectors.changes_with_overlaps_of(change)] == [
+            ("web", other.pk)
+        ]
+
 
 @pytest.mark.django_db
 class TestReminders:
