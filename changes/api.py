@@ -7,6 +7,7 @@ Every action: input serializer → service → output serializer. Errors use the
 from __future__ import annotations
 
 import django_filters
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -57,6 +58,13 @@ class ChangeViewSet(
     ordering_fields = ["created_at", "window_start", "risk", "status"]
     serializer_class = ChangeSerializer
 
+    def get_serializer_class(self):
+        if self.action in ("create", "update", "partial_update"):
+            return ChangeInputSerializer
+        if self.action == "retrieve":
+            return ChangeDetailSerializer
+        return ChangeSerializer
+
     def get_queryset(self):
         return selectors.change_list()
 
@@ -93,6 +101,7 @@ class ChangeViewSet(
         services.change_delete(change=change, by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
+    @extend_schema(request=TransitionInputSerializer, responses=ChangeSerializer)
     @action(detail=True, methods=["post"])
     def transition(self, request: Request, pk: str) -> Response:
         """Move the change: body {"to": status, "reason": "...", "close_code": "..."}."""
@@ -102,6 +111,7 @@ class ChangeViewSet(
         change = services.change_transition(change=change, by=request.user, **data.validated_data)
         return Response(ChangeSerializer(change).data)
 
+    @extend_schema(request=ApproveInputSerializer, responses=ChangeSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str) -> Response:
         change = self.get_object()
@@ -110,6 +120,7 @@ class ChangeViewSet(
         change = services.change_approve(change=change, by=request.user, **data.validated_data)
         return Response(ChangeSerializer(change).data)
 
+    @extend_schema(request=RejectInputSerializer, responses=ChangeSerializer)
     @action(detail=True, methods=["post"])
     def reject(self, request: Request, pk: str) -> Response:
         change = self.get_object()
@@ -118,6 +129,7 @@ class ChangeViewSet(
         change = services.change_reject(change=change, by=request.user, **data.validated_data)
         return Response(ChangeSerializer(change).data)
 
+    @extend_schema(request=StageInputSerializer, responses=StageResultSerializer(many=True))
     @action(detail=True, methods=["get", "post"])
     def stages(self, request: Request, pk: str) -> Response:
         """GET: the stage results; POST {"stage": name, "outcome": ..., "evidence", "rolled_back"}: record one."""

@@ -114,3 +114,36 @@ class TestToday:
         make_change(title="Tonight's patch", window_start=now, window_end=now + timedelta(minutes=30))
         body = client_for(requester).get("/").content.decode()
         assert 'data-testid="changes-today"' in body and "Tonight" in body
+
+
+@pytest.mark.django_db
+class TestChangeEdit:
+    def test_a_manager_overrides_a_freeze_from_the_form(self, client_for, manager_user, make_change):
+        from changes.models import FreezeWindow
+
+        change = make_change(status="planning")
+        FreezeWindow.objects.create(name="Year-end", start=change.window_start - timedelta(hours=1),
+                                    end=change.window_end + timedelta(hours=1))  # fmt: skip
+        form = {
+            "title": change.title, "change_type": "normal", "likelihood": "low", "impact": "low",
+            "affected_services": "api", "rollback_plan": change.rollback_plan,
+            "window_start": timezone.localtime(change.window_start).strftime("%Y-%m-%dT%H:%M"),
+            "window_end": timezone.localtime(change.window_end).strftime("%Y-%m-%dT%H:%M"),
+        }  # fmt: skip
+        client = client_for(manager_user)
+        response = client.post(f"/changes/{change.pk}/edit/", form)
+        assert response.status_code == 400
+        assert "Year-end" in response.content.decode()
+        response = client.post(f"/changes/{change.pk}/edit/", {**form, "freeze_override_reason": "Regulator deadline."})
+        assert response.status_code == 302
+        change.refresh_from_db()
+        assert (change.freeze_override_by, change.freeze_override_reason) == (manager_user, "Regulator deadline.")
+
+    def test_engineers_who_are_not_on_the_change_cannot_edit(self, client_for, oncall_user, make_change):
+        assert client_for(oncall_user).get(f"/changes/{make_change().pk}/edit/").status_code == 403
+
+    def test_engineers_cannot_approve_from_the_page(self, client_for, oncall_user, make_change):
+        change = make_change(status="approval")
+        response = client_for(oncall_user).post(f"/changes/{change.pk}/approve/", {"comment": "ok"})
+        assert response.status_code == 403
+        assert "needs one of these roles" in response.content.decode()
