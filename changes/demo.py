@@ -9,7 +9,16 @@ from typing import Any
 from django.db import transaction
 
 from changes import services
-from changes.models import ChangeRequest, ChangeSettings, ChangeStatus, DeploymentStage, FreezeWindow, StageOutcome
+from changes.models import (
+    ChangeHistory,
+    ChangeRequest,
+    ChangeSettings,
+    ChangeStatus,
+    DeploymentStage,
+    FreezeWindow,
+    StageOutcome,
+    StageResult,
+)
 from opsportal.demo import DemoContext, register_seeder
 from opsportal.roles import Role
 
@@ -86,8 +95,43 @@ def seed(context: DemoContext) -> str:
             )  # fmt: skip
             created += 1
             _walk(change, index=index, oncall=oncall, manager=manager, admin=admin, stages=stages, rng=rng, now=now)
-            ChangeRequest.objects.filter(pk=change.pk).update(created_at=start - timedelta(days=3))
+            _backdate(change.pk, now=now)
     return f"{created} changes over 90 days"
+
+
+def _backdate(pk: int, *, now: Any) -> None:
+    """Move a demo change's timestamps from the moment of seeding to when its story happened.
+
+    The services stamp everything "now"; a demo history needs the days before the window for
+    the paperwork and the window itself for the work, so reports and the calendar look real.
+    """
+    change = ChangeRequest.objects.get(pk=pk)
+    entries = list(ChangeHistory.objects.filter(change=change).order_by("pk"))
+    work_started = next(
+        (i for i, entry in enumerate(entries) if entry.to_status == ChangeStatus.IMPLEMENTATION), len(entries)
+    )
+    paperwork, work = entries[:work_started], entries[work_started:]
+    begin = min(change.window_start - timedelta(days=3), now - timedelta(hours=len(paperwork)))
+    until = min(change.window_start - timedelta(hours=1), now)
+    step = (until - begin) / max(len(paperwork), 1)
+    for i, entry in enumerate(paperwork):
+        entry.at = begin + step * i
+    for i, entry in enumerate(work):
+        entry.at = change.window_start + timedelta(minutes=12 * i)
+    ChangeHistory.objects.bulk_update(entries, ["at"])
+    stage_entries = [entry for entry in entries if entry.kind == ChangeHistory.Kind.STAGE]
+    results = list(StageResult.objects.filter(change=change).order_by("pk"))
+    for result, entry in zip(results, stage_entries, strict=False):
+        result.recorded_at = entry.at
+    StageResult.objects.bulk_update(results, ["recorded_at"])
+    last = entries[-1].at
+    approved = next((entry.at for entry in entries if entry.kind == ChangeHistory.Kind.APPROVED), None)
+    ChangeRequest.objects.filter(pk=pk).update(
+        created_at=entries[0].at,
+        status_changed_at=last,
+        completed_at=last if change.completed_at else None,
+        approved_at=approved or (entries[1].at if change.approved_at and len(entries) > 1 else change.approved_at),
+    )
 
 
 def _walk(
