@@ -99,6 +99,9 @@ def _clean_values(values: dict[str, Any]) -> dict[str, Any]:
         errors["window_end" if start else "window_start"] = "Give both the start and the end of the window."
     elif start is not None and end <= start:
         errors["window_end"] = "The window must end after it starts."
+    implementer = values.get("implementer")
+    if implementer is not None and not has_role(implementer, workflow.WORKERS):
+        errors["implementer"] = f"{implementer} is not an on-call engineer, so cannot implement changes."
     services = split_services(values.get("affected_services") or "")
     known = split_services(ChangeSettings.load().known_services)
     unknown = [name for name in services if known and name not in known]

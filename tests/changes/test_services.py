@@ -67,6 +67,12 @@ class TestChangeCreate:
         assert "warp-drive" in error.value.message_dict["affected_services"][0]
         assert not ChangeRequest.objects.exists()
 
+    def test_it_refuses_an_implementer_who_is_not_on_call(self, oncall_user, manager_user):
+        with pytest.raises(ValidationError) as error:
+            services.change_create(by=oncall_user, data=_data(implementer=manager_user))
+        assert "implementer" in error.value.message_dict
+        assert services.change_create(by=oncall_user, data=_data(implementer=oncall_user)).implementer == oncall_user
+
     def test_it_refuses_ops_staff(self, ops_user):
         with pytest.raises(PermissionDenied):
             services.change_create(by=ops_user, data=_data())
