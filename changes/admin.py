@@ -1,1 +1,72 @@
-"""Django admin of the changes app."""
+"""Django admin of the changes app: settings, freeze windows, steps and stages; changes read-mostly."""
+
+from django.contrib import admin
+
+from changes.models import (
+    ChangeHistory,
+    ChangeRequest,
+    ChangeSettings,
+    DeploymentStage,
+    FreezeWindow,
+    ProcessStep,
+    StageResult,
+)
+
+
+@admin.register(ChangeSettings)
+class ChangeSettingsAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "approval_reminder_hours"]
+
+    def has_add_permission(self, request):  # one row only
+        return not ChangeSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(FreezeWindow)
+class FreezeWindowAdmin(admin.ModelAdmin):
+    list_display = ["name", "start", "end"]
+    search_fields = ["name", "reason"]
+
+
+@admin.register(ProcessStep)
+class ProcessStepAdmin(admin.ModelAdmin):
+    list_display = ["order", "name", "status", "description"]
+
+
+@admin.register(DeploymentStage)
+class DeploymentStageAdmin(admin.ModelAdmin):
+    list_display = ["order", "name", "description"]
+
+
+class HistoryInline(admin.TabularInline):
+    model = ChangeHistory
+    extra = 0
+    can_delete = False
+    readonly_fields = ["kind", "actor", "at", "from_status", "to_status", "message"]
+
+    def has_add_permission(self, request, obj=None):  # append-only, written by services
+        return False
+
+
+class StageInline(admin.TabularInline):
+    model = StageResult
+    extra = 0
+    can_delete = False
+    readonly_fields = ["stage", "outcome", "recorded_by", "recorded_at", "evidence", "rolled_back"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ChangeRequest)
+class ChangeRequestAdmin(admin.ModelAdmin):
+    """Changes move only through the workflow (the change page and API), so status is read-only here."""
+
+    list_display = ["pk", "title", "change_type", "status", "risk", "window_start", "requester"]
+    list_filter = ["status", "change_type", "risk"]
+    search_fields = ["title", "affected_services"]
+    readonly_fields = ["status", "risk", "risk_rule", "approved_by", "approved_at", "status_changed_at", "completed_at",
+                       "close_code", "freeze_override_by", "freeze_override_reason"]  # fmt: skip
+    inlines = [StageInline, HistoryInline]

@@ -1,7 +1,151 @@
-"""REST API of the Changes area, mounted under /api/v1/."""
+"""REST API of the Changes area, mounted under /api/v1/changes/.
 
+Every action: input serializer → service → output serializer. Errors use the one error shape
+(opsportal.api) and name the field: services raise ValidationError({"field": "message"}).
+"""
+
+from __future__ import annotations
+
+import django_filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
+from changes import selectors, services, workflow
+from changes.models import ChangeRequest, ChangeStatus, ChangeType, Level
+from changes.serializers import (
+    ApproveInputSerializer,
+    ChangeDetailSerializer,
+    ChangeInputSerializer,
+    ChangeSerializer,
+    RejectInputSerializer,
+    StageInputSerializer,
+    StageResultSerializer,
+    TransitionInputSerializer,
+)
+from opsportal.permissions import area_permission
+from opsportal.roles import Role, require_role
+
+
+class ChangeFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=ChangeStatus.choices)
+    type = django_filters.ChoiceFilter(field_name="change_type", choices=ChangeType.choices)
+    risk = django_filters.ChoiceFilter(choices=Level.choices)
+    service = django_filters.CharFilter(field_name="affected_services", lookup_expr="icontains")
+    window_from = django_filters.IsoDateTimeFilter(field_name="window_end", lookup_expr="gte")
+    window_to = django_filters.IsoDateTimeFilter(field_name="window_start", lookup_expr="lte")
+
+    class Meta:
+        model = ChangeRequest
+        fields = ["status", "type", "risk", "service", "window_from", "window_to"]
+
+
+class ChangeViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Change requests: read by everyone in the area; raised, edited and moved as the workflow allows."""
+
+    permission_classes = [area_permission("changes")]
+    filterset_class = ChangeFilter
+    ordering_fields = ["created_at", "window_start", "risk", "status"]
+    serializer_class = ChangeSerializer
+
+    def get_serializer_class(self):
+        if self.action in ("create", "update", "partial_update"):
+            return ChangeInputSerializer
+        if self.action == "retrieve":
+            return ChangeDetailSerializer
+        return ChangeSerializer
+
+    def get_queryset(self):
+        return selectors.change_list()
+
+    def get_object(self) -> ChangeRequest:
+        return selectors.change_for_user(self.request.user, self.kwargs["pk"])
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        return Response(ChangeDetailSerializer(self.get_object()).data)
+
+    def create(self, request: Request) -> Response:
+        data = ChangeInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        change = services.change_create(
+            by=request.user, data=values, freeze_override_reason=values.pop("freeze_override_reason", "")
+        )
+        return Response(ChangeSerializer(change).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request: Request, pk: str, partial: bool = False) -> Response:
+        change = selectors.change_for_user(request.user, pk, write=True)
+        data = ChangeInputSerializer(data=request.data, partial=partial)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        if partial:  # only the fields sent, not the serializer's defaults
+            values = {name: value for name, value in values.items() if name in request.data}
+        change = services.change_update(
+            change=change, by=request.user, data=values, freeze_override_reason=values.pop("freeze_override_reason", "")
+        )
+        return Response(ChangeSerializer(change).data)
+
+    def destroy(self, request: Request, pk: str) -> Response:
+        change = self.get_object()
+        require_role(request.user, [Role.ADMIN], "Only admins delete change requests.")
+        services.change_delete(change=change, by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=TransitionInputSerializer, responses=ChangeSerializer)
+    @action(detail=True, methods=["post"])
+    def transition(self, request: Request, pk: str) -> Response:
+        """Move the change: body {"to": status, "reason": "...", "close_code": "..."}."""
+        change = self.get_object()
+        data = TransitionInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        change = services.change_transition(change=change, by=request.user, **data.validated_data)
+        return Response(ChangeSerializer(change).data)
+
+    @extend_schema(request=ApproveInputSerializer, responses=ChangeSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request: Request, pk: str) -> Response:
+        change = self.get_object()
+        data = ApproveInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        change = services.change_approve(change=change, by=request.user, **data.validated_data)
+        return Response(ChangeSerializer(change).data)
+
+    @extend_schema(request=RejectInputSerializer, responses=ChangeSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request: Request, pk: str) -> Response:
+        change = self.get_object()
+        data = RejectInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        change = services.change_reject(change=change, by=request.user, **data.validated_data)
+        return Response(ChangeSerializer(change).data)
+
+    @extend_schema(request=StageInputSerializer, responses=StageResultSerializer(many=True))
+    @action(detail=True, methods=["get", "post"])
+    def stages(self, request: Request, pk: str) -> Response:
+        """GET: the stage results; POST {"stage": name, "outcome": ..., "evidence", "rolled_back"}: record one."""
+        change = self.get_object()
+        if request.method == "GET":
+            return Response(
+                StageResultSerializer(change.stage_results.select_related("stage", "recorded_by"), many=True).data
+            )
+        require_role(request.user, workflow.WORKERS, "Only on-call engineers record deployment stages.")
+        data = StageInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = services.change_stage_record(change=change, by=request.user, **data.validated_data)
+        return Response(StageResultSerializer(result).data, status=status.HTTP_201_CREATED)
+
+
 router = SimpleRouter(trailing_slash=True)
+router.register(r"", ChangeViewSet, basename="change")
 
 urlpatterns = router.urls

@@ -7,5 +7,5 @@ class ChangesConfig(AppConfig):
     verbose_name = "Change requests"
 
     def ready(self) -> None:
-        # Register this area's Today section and procedure loaders.
-        from changes import views  # noqa: F401
+        # Register this area's Today section, procedure loaders and demo seeder.
+        from changes import demo, procedures, views  # noqa: F401

@@ -1,1 +1,226 @@
-"""selectors of the changes app."""
+"""Reads and access checks of the changes app, shared by the HTML views and the API."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from changes import workflow
+from changes.models import (
+    ChangeRequest,
+    ChangeStatus,
+    CloseCode,
+    DeploymentStage,
+    FreezeWindow,
+    StageResult,
+)
+from opsportal.roles import AREA_ROLES, Role, has_role, require_role, user_roles
+
+AREA = "changes"
+
+
+def change_list(*, filters: dict[str, Any] | None = None) -> QuerySet[ChangeRequest]:
+    """Return changes, newest first, narrowed by ``filters`` (status, type, risk, service, window range)."""
+    filters = filters or {}
+    changes = ChangeRequest.objects.select_related("requester", "implementer")
+    if filters.get("status"):
+        changes = changes.filter(status=filters["status"])
+    if filters.get("type"):
+        changes = changes.filter(change_type=filters["type"])
+    if filters.get("risk"):
+        changes = changes.filter(risk=filters["risk"])
+    if filters.get("service"):
+        changes = changes.filter(affected_services__icontains=str(filters["service"]).strip().lower())
+    if filters.get("window_from"):
+        changes = changes.filter(window_end__gte=filters["window_from"])
+    if filters.get("window_to"):
+        changes = changes.filter(window_start__lte=filters["window_to"])
+    return changes
+
+
+def change_for_user(user: Any, pk: int, *, write: bool = False) -> ChangeRequest:
+    """Return the change ``pk`` if ``user`` may see it (or, with ``write``, edit it).
+
+    Everyone in the Changes area sees every change; its requester, its implementer and the
+    managers and admins edit it.
+    """
+    require_role(user, AREA_ROLES[AREA])
+    change = get_object_or_404(ChangeRequest.objects.select_related("requester", "implementer", "approved_by"), pk=pk)
+    if write and not change_may_edit(user, change):
+        raise PermissionDenied("Only the requester, the implementer, a manager or an admin may edit this change.")
+    return change
+
+
+def change_may_edit(user: Any, change: ChangeRequest) -> bool:
+    """Return True when ``user`` may edit the content of ``change`` now."""
+    if change.status not in workflow.EDITABLE_STATUSES:
+        return False
+    return user.pk in {change.requester_id, change.implementer_id} or has_role(user, workflow.DECIDERS)
+
+
+@dataclass(frozen=True)
+class Action:
+    """An action the user may take next on a change: a transition and what it still needs."""
+
+    transition: workflow.Transition
+    missing: tuple[str, ...]
+
+    @property
+    def missing_labels(self) -> list[str]:
+        return [workflow.FIELD_LABELS[name] for name in self.missing]
+
+
+def change_actions(user: Any, change: ChangeRequest) -> list[Action]:
+    """Return only the transitions ``user`` may make next on ``change``, from the workflow table."""
+    roles = user_roles(user)
+    candidates = workflow.transitions_from(change.status, change.change_type)
+    if (
+        change.status == ChangeStatus.IMPLEMENTATION
+        and change.change_type == workflow.EMERGENCY
+        and change.approved_at is None
+    ):
+        candidates.append(workflow.RETROSPECTIVE_APPROVAL)
+    actions = []
+    for transition in candidates:
+        if not workflow.role_may(transition, roles):
+            continue
+        if transition.decision and change.requester_id == user.pk:
+            continue
+        values = {name: getattr(change, name, None) for name in workflow.FIELD_LABELS}
+        values["close_code"] = "pending"  # asked for in the close form itself
+        actions.append(Action(transition, tuple(workflow.missing_fields(transition, values))))
+    return actions
+
+
+@dataclass
+class StageRow:
+    stage: DeploymentStage
+    results: list[StageResult]
+
+    @property
+    def latest(self) -> StageResult | None:
+        return self.results[-1] if self.results else None
+
+
+def change_stages(change: ChangeRequest) -> list[StageRow]:
+    """Return each deployment stage with the change's results for it (two queries)."""
+    results: dict[int, list[StageResult]] = defaultdict(list)
+    for result in StageResult.objects.filter(change=change).select_related("recorded_by").order_by("recorded_at", "pk"):
+        results[result.stage_id].append(result)
+    return [StageRow(stage, results[stage.pk]) for stage in DeploymentStage.objects.all()]
+
+
+def change_overlaps(changes: list[ChangeRequest]) -> dict[int, list[tuple[str, ChangeRequest]]]:
+    """Return, per change id, the (service, other change) pairs whose windows overlap on one service."""
+    by_service: dict[str, list[ChangeRequest]] = defaultdict(list)
+    for change in changes:
+        if change.window_start and change.window_end:
+            for service in change.services:
+                by_service[service].append(change)
+    overlaps: dict[int, list[tuple[str, ChangeRequest]]] = defaultdict(list)
+    for service, items in by_service.items():
+        items.sort(key=lambda item: item.window_start)
+        for index, first in enumerate(items):
+            for second in items[index + 1 :]:
+                if second.window_start >= first.window_end:
+                    break
+                overlaps[first.pk].append((service, second))
+                overlaps[second.pk].append((service, first))
+    return dict(overlaps)
+
+
+# Changes that are on the calendar: scheduled and not stopped.
+CALENDAR_EXCLUDED = (ChangeStatus.REJECTED, ChangeStatus.CANCELLED)
+
+
+def calendar_changes(start: datetime, end: datetime) -> list[ChangeRequest]:
+    """Return the scheduled changes whose window overlaps [start, end), by window start."""
+    return list(
+        ChangeRequest.objects.filter(window_start__lt=end, window_end__gt=start)
+        .exclude(status__in=CALENDAR_EXCLUDED)
+        .select_related("requester", "implementer")
+        .order_by("window_start", "pk")
+    )
+
+
+def scheduled_changes() -> QuerySet[ChangeRequest]:
+    """Return every scheduled change for the iCalendar feed."""
+    return (
+        ChangeRequest.objects.filter(window_start__isnull=False, window_end__isnull=False)
+        .exclude(status__in=CALENDAR_EXCLUDED)
+        .select_related("requester", "implementer")
+        .order_by("window_start", "pk")
+    )
+
+
+def changes_with_overlaps_of(change: ChangeRequest) -> list[tuple[str, ChangeRequest]]:
+    """Return the (service, change) pairs whose windows overlap ``change`` on a shared service."""
+    if not (change.window_start and change.window_end and change.services):
+        return []
+    others = [other for other in calendar_changes(change.window_start, change.window_end) if other.pk != change.pk]
+    return change_overlaps([change, *others]).get(change.pk, [])
+
+
+def freeze_windows_between(start: datetime, end: datetime) -> list[FreezeWindow]:
+    """Return the freeze windows overlapping [start, end)."""
+    return list(FreezeWindow.objects.filter(start__lt=end, end__gt=start))
+
+
+@dataclass(frozen=True)
+class FailureRate:
+    """The change failure rate of a period: failed ÷ completed (None when nothing completed)."""
+
+    failed: int
+    completed: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.failed / self.completed if self.completed else None
+
+
+def change_failure_rate(*, start: datetime, end: datetime) -> FailureRate:
+    """Return the change failure rate of changes completed in [start, end).
+
+    Completed: the change reached Closed or Failed in the period (``completed_at``).
+    Failed: it ended Failed (a rollback or a failed implementation/verification) or was
+    closed with the close code "unsuccessful". Rejected and cancelled changes never ran,
+    so they count in neither.
+    """
+    completed = ChangeRequest.objects.filter(
+        completed_at__gte=start, completed_at__lt=end, status__in=[ChangeStatus.CLOSED, ChangeStatus.FAILED]
+    )
+    failed_filter = Q(status=ChangeStatus.FAILED) | Q(close_code=CloseCode.UNSUCCESSFUL)
+    counts = completed.aggregate(
+        total=Count("pk"),
+        failed=Count("pk", filter=failed_filter),
+    )
+    return FailureRate(failed=counts["failed"], completed=counts["total"])
+
+
+def changes_awaiting_approval_of(user: Any) -> QuerySet[ChangeRequest]:
+    """Return the changes ``user`` may decide now (managers and admins; never their own)."""
+    if not has_role(user, [Role.MANAGER, Role.ADMIN]):
+        return ChangeRequest.objects.none()
+    return (
+        ChangeRequest.objects.filter(status=ChangeStatus.APPROVAL)
+        .exclude(requester=user)
+        .select_related("requester")
+        .order_by("status_changed_at")
+    )
+
+
+def changes_scheduled_for(user: Any, start: datetime, end: datetime) -> QuerySet[ChangeRequest]:
+    """Return ``user``'s changes (requested or implementing) whose window overlaps [start, end)."""
+    return (
+        ChangeRequest.objects.filter(
+            Q(requester=user) | Q(implementer=user), window_start__lt=end, window_end__gt=start
+        )
+        .exclude(status__in=CALENDAR_EXCLUDED)
+        .order_by("window_start")
+    )

@@ -1,1 +1,105 @@
-"""serializers of the changes app."""
+"""Serializers of the changes app: input shapes for each action, one output shape for a change."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+from changes.models import (
+    ChangeHistory,
+    ChangeRequest,
+    ChangeStatus,
+    ChangeType,
+    CloseCode,
+    DeploymentStage,
+    Level,
+    StageOutcome,
+    StageResult,
+)
+
+
+class ChangeInputSerializer(serializers.Serializer):
+    """The editable content of a change (create: all optional but title; update: partial)."""
+
+    title = serializers.CharField(max_length=200)
+    change_type = serializers.ChoiceField(choices=ChangeType.choices, default=ChangeType.NORMAL)
+    business_justification = serializers.CharField(required=False, allow_blank=True, default="")
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    affected_services = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+    likelihood = serializers.ChoiceField(choices=Level.choices, default=Level.LOW)
+    impact = serializers.ChoiceField(choices=Level.choices, default=Level.LOW)
+    implementation_plan = serializers.CharField(required=False, allow_blank=True, default="")
+    rollback_plan = serializers.CharField(required=False, allow_blank=True, default="")
+    verification_plan = serializers.CharField(required=False, allow_blank=True, default="")
+    window_start = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    window_end = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    implementer = serializers.PrimaryKeyRelatedField(
+        queryset=get_user_model().objects.all(), required=False, allow_null=True, default=None
+    )
+    freeze_override_reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class TransitionInputSerializer(serializers.Serializer):
+    to = serializers.CharField()
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    close_code = serializers.ChoiceField(choices=CloseCode.choices, required=False, allow_blank=True, default="")
+
+
+class ApproveInputSerializer(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class RejectInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(allow_blank=True, default="")
+
+
+class StageInputSerializer(serializers.Serializer):
+    stage = serializers.SlugRelatedField(slug_field="name", queryset=DeploymentStage.objects.all())
+    outcome = serializers.ChoiceField(choices=StageOutcome.choices)
+    evidence = serializers.CharField(required=False, allow_blank=True, default="")
+    rolled_back = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class HistorySerializer(serializers.ModelSerializer):
+    actor = serializers.StringRelatedField()
+
+    class Meta:
+        model = ChangeHistory
+        fields = ["kind", "actor", "at", "from_status", "to_status", "message"]
+
+
+class StageResultSerializer(serializers.ModelSerializer):
+    stage = serializers.StringRelatedField()
+    recorded_by = serializers.StringRelatedField()
+
+    class Meta:
+        model = StageResult
+        fields = ["id", "stage", "outcome", "recorded_by", "recorded_at", "evidence", "rolled_back"]
+
+
+class ChangeSerializer(serializers.ModelSerializer):
+    """A change as the API shows it."""
+
+    requester = serializers.StringRelatedField()
+    implementer = serializers.StringRelatedField()
+    approved_by = serializers.StringRelatedField()
+    status = serializers.ChoiceField(choices=ChangeStatus.choices, read_only=True)
+
+    class Meta:
+        model = ChangeRequest
+        fields = [
+            "id", "title", "change_type", "status", "business_justification", "description", "affected_services",
+            "likelihood", "impact", "risk", "risk_rule", "implementation_plan", "rollback_plan", "verification_plan",
+            "window_start", "window_end", "requester", "implementer", "approved_by", "approved_at",
+            "freeze_override_reason", "close_code", "created_at", "updated_at", "status_changed_at", "completed_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class ChangeDetailSerializer(ChangeSerializer):
+    history = HistorySerializer(many=True, read_only=True)
+    stage_results = StageResultSerializer(many=True, read_only=True)
+
+    class Meta(ChangeSerializer.Meta):
+        fields = [*ChangeSerializer.Meta.fields, "history", "stage_results"]
+        read_only_fields = fields

@@ -1,1 +1,433 @@
-"""services of the changes app."""
+"""Services of the changes app: every write to a change goes through here.
+
+Errors: ``django.core.exceptions.ValidationError`` with a dict naming the field, and
+``PermissionDenied`` with a message for the user; the HTML views and the API render both.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from changes import workflow
+from changes.models import (
+    CalendarToken,
+    ChangeHistory,
+    ChangeReminder,
+    ChangeRequest,
+    ChangeSettings,
+    ChangeStatus,
+    ChangeType,
+    CloseCode,
+    DeploymentStage,
+    FreezeWindow,
+    Level,
+    StageOutcome,
+    StageResult,
+    split_services,
+)
+from opsportal.notifications import notification_send
+from opsportal.roles import Role, has_role, require_role, user_roles
+
+LEVEL_SCORE = {Level.LOW: 1, Level.MEDIUM: 2, Level.HIGH: 3}
+
+# The fields a requester fills in; the rest is set by the workflow.
+EDITABLE_FIELDS = (
+    "title",
+    "change_type",
+    "business_justification",
+    "description",
+    "affected_services",
+    "likelihood",
+    "impact",
+    "implementation_plan",
+    "rollback_plan",
+    "verification_plan",
+    "window_start",
+    "window_end",
+    "implementer",
+)
+
+
+def risk_assess(*, likelihood: str, impact: str) -> tuple[str, str]:
+    """Return (risk, rule): risk from likelihood × impact on a 1–3 scale, and the rule that decided it.
+
+    Score 1–2 is low, 3–4 medium, 6–9 high.
+    """
+    score = LEVEL_SCORE[Level(likelihood)] * LEVEL_SCORE[Level(impact)]
+    if score >= 6:
+        risk, band = Level.HIGH, "6–9 is high"
+    elif score >= 3:
+        risk, band = Level.MEDIUM, "3–4 is medium"
+    else:
+        risk, band = Level.LOW, "1–2 is low"
+    rule = f"likelihood {likelihood} ({LEVEL_SCORE[Level(likelihood)]}) × impact {impact} ({LEVEL_SCORE[Level(impact)]}) = {score}; {band}"
+    return risk.value, rule
+
+
+def freeze_windows_hit(start: datetime | None, end: datetime | None) -> list[FreezeWindow]:
+    """Return the freeze windows overlapping [start, end)."""
+    if start is None or end is None:
+        return []
+    return list(FreezeWindow.objects.filter(start__lt=end, end__gt=start))
+
+
+def _history(change: ChangeRequest, kind: str, by: Any, message: str = "", source: str = "", target: str = "") -> None:
+    ChangeHistory.objects.create(
+        change=change, kind=kind, actor=by, at=timezone.now(), from_status=source, to_status=target, message=message
+    )
+
+
+def _clean_values(values: dict[str, Any]) -> dict[str, Any]:
+    """Validate the editable values of a change; raise ValidationError naming every bad field."""
+    errors: dict[str, str] = {}
+    if not str(values.get("title") or "").strip():
+        errors["title"] = "Give the change a title."
+    if values.get("change_type") not in ChangeType.values:
+        errors["change_type"] = f"Choose one of: {', '.join(ChangeType.values)}."
+    for name in ("likelihood", "impact"):
+        if values.get(name) not in Level.values:
+            errors[name] = f"Choose one of: {', '.join(Level.values)}."
+    start, end = values.get("window_start"), values.get("window_end")
+    if (start is None) != (end is None):
+        errors["window_end" if start else "window_start"] = "Give both the start and the end of the window."
+    elif start is not None and end <= start:
+        errors["window_end"] = "The window must end after it starts."
+    implementer = values.get("implementer")
+    if implementer is not None and not has_role(implementer, workflow.WORKERS):
+        errors["implementer"] = f"{implementer} is not an on-call engineer, so cannot implement changes."
+    services = split_services(values.get("affected_services") or "")
+    known = split_services(ChangeSettings.load().known_services)
+    unknown = [name for name in services if known and name not in known]
+    if unknown:
+        errors["affected_services"] = f"Unknown service: {', '.join(unknown)}. Known services: {', '.join(known)}."
+    if errors:
+        raise ValidationError(errors)
+    values["affected_services"] = ", ".join(services)
+    values["risk"], values["risk_rule"] = risk_assess(likelihood=values["likelihood"], impact=values["impact"])
+    return values
+
+
+def _check_freeze(*, change: ChangeRequest, values: dict[str, Any], by: Any, override_reason: str) -> None:
+    """Refuse a normal change scheduled inside a freeze window unless a manager overrides with a reason."""
+    window_changed = (values["window_start"], values["window_end"]) != (change.window_start, change.window_end)
+    if window_changed:
+        values["freeze_override_by"], values["freeze_override_reason"] = None, ""
+    if values["change_type"] != ChangeType.NORMAL:
+        return
+    hits = freeze_windows_hit(values["window_start"], values["window_end"])
+    if not hits or (not window_changed and change.freeze_override_reason and not override_reason):
+        return
+    if not override_reason.strip():
+        names = "; ".join(str(window) for window in hits)
+        raise ValidationError(
+            {
+                "window_start": f"The window falls inside the freeze window {names}. A manager may override it with a reason."
+            }
+        )
+    if not has_role(by, workflow.DECIDERS):
+        raise ValidationError({"freeze_override_reason": "Only a manager or admin may override a freeze window."})
+    values["freeze_override_by"], values["freeze_override_reason"] = by, override_reason.strip()
+
+
+def change_create(*, by: Any, data: dict[str, Any], freeze_override_reason: str = "") -> ChangeRequest:
+    """Raise a change request in Initiation, requested by ``by``."""
+    require_role(by, workflow.ANYONE_IN_AREA, "Only on-call engineers, managers and admins raise changes.")
+    values = {name: data.get(name) for name in EDITABLE_FIELDS}
+    for name in ("change_type", "likelihood", "impact"):
+        values[name] = values[name] or {"change_type": ChangeType.NORMAL}.get(name, Level.LOW)
+    values = _clean_values(values)
+    now = timezone.now()
+    with transaction.atomic():
+        change = ChangeRequest(requester=by, status=ChangeStatus.INITIATION, status_changed_at=now)
+        _check_freeze(change=change, values=values, by=by, override_reason=freeze_override_reason)
+        for name, value in values.items():
+            setattr(change, name, "" if value is None and name not in _NULLABLE else value)
+        change.save()
+        _history(
+            change, ChangeHistory.Kind.CREATED, by, f"Raised as a {change.get_change_type_display().lower()} change."
+        )
+        if change.freeze_override_reason:
+            _history(change, ChangeHistory.Kind.FREEZE_OVERRIDE, by, change.freeze_override_reason)
+    return change
+
+
+_NULLABLE = {"window_start", "window_end", "implementer", "freeze_override_by"}
+
+
+def change_update(
+    *, change: ChangeRequest, by: Any, data: dict[str, Any], freeze_override_reason: str = ""
+) -> ChangeRequest:
+    """Edit a change's content while it is still editable (before implementation)."""
+    if change.status not in workflow.EDITABLE_STATUSES:
+        raise ValidationError({"status": f"A change in {change.get_status_display()} can no longer be edited."})
+    if "change_type" in data and data["change_type"] != change.change_type and change.status != ChangeStatus.INITIATION:
+        raise ValidationError({"change_type": "The type can only change during Initiation."})
+    values = {name: data.get(name, getattr(change, name)) for name in EDITABLE_FIELDS}
+    values = _clean_values(values)
+    with transaction.atomic():
+        _check_freeze(change=change, values=values, by=by, override_reason=freeze_override_reason)
+        # Lock the row so a concurrent transition cannot interleave with the edit.
+        locked = ChangeRequest.objects.select_for_update().get(pk=change.pk)
+        if locked.status not in workflow.EDITABLE_STATUSES:
+            raise ValidationError({"status": f"A change in {locked.get_status_display()} can no longer be edited."})
+        changed = [name for name, value in values.items() if getattr(locked, name) != value]
+        for name, value in values.items():
+            setattr(locked, name, "" if value is None and name not in _NULLABLE else value)
+        locked.save()
+        if changed:
+            _history(locked, ChangeHistory.Kind.EDITED, by, "Changed: " + ", ".join(sorted(changed)) + ".")
+        if freeze_override_reason and "freeze_override_reason" in changed:
+            _history(locked, ChangeHistory.Kind.FREEZE_OVERRIDE, by, locked.freeze_override_reason)
+    return locked
+
+
+def _refuse_role(transition: workflow.Transition) -> PermissionDenied:
+    names = ", ".join(sorted(role.value for role in transition.roles))
+    return PermissionDenied(f"“{transition.label}” ({transition.key}) needs one of these roles: {names}.")
+
+
+def change_transition(
+    *, change: ChangeRequest, to: str, by: Any, reason: str = "", close_code: str = ""
+) -> ChangeRequest:
+    """Move ``change`` to status ``to`` as the declared workflow allows; return the fresh change.
+
+    1. The transition must exist for the change's type and current status.
+    2. ``by`` must hold one of its roles; a decision is never made by the requester.
+    3. A reason is required where the table says so, and the required fields must be filled.
+    4. The move is a conditional UPDATE on the current status: if someone else moved the change
+       first, nothing is written and the caller is told.
+    """
+    reason = (reason or "").strip()
+    if to not in ChangeStatus.values:
+        raise ValidationError({"to": f"{to!r} is not a status. Statuses: {', '.join(ChangeStatus.values)}."})
+    transition = workflow.find_transition(change.status, to, change.change_type)
+    if transition is None:
+        raise ValidationError(
+            {
+                "to": f"There is no transition from {ChangeStatus(change.status).label} to {ChangeStatus(to).label} "
+                f"for a {change.change_type} change."
+            }
+        )
+    return _apply(change=change, transition=transition, by=by, reason=reason, close_code=close_code)
+
+
+def _apply(
+    *, change: ChangeRequest, transition: workflow.Transition, by: Any, reason: str, close_code: str = ""
+) -> ChangeRequest:
+    if not workflow.role_may(transition, user_roles(by)):
+        raise _refuse_role(transition)
+    if transition.decision and change.requester_id == by.pk:
+        raise PermissionDenied("You cannot approve or reject your own change; another manager must decide.")
+    if transition.needs_reason and not reason:
+        raise ValidationError({"reason": f"Give a reason to {transition.label.lower()}."})
+    if close_code and close_code not in CloseCode.values:
+        raise ValidationError({"close_code": f"Choose one of: {', '.join(CloseCode.values)}."})
+    values = {name: getattr(change, name, None) for name in workflow.FIELD_LABELS}
+    values["close_code"] = close_code or change.close_code
+    missing = workflow.missing_fields(transition, values)
+    if missing:
+        raise ValidationError(
+            {name: f"The {workflow.FIELD_LABELS[name]} is required to {transition.label.lower()}." for name in missing}
+        )
+    if (
+        transition.target == ChangeStatus.IMPLEMENTATION
+        and change.change_type == ChangeType.NORMAL
+        and not change.freeze_override_reason
+        and freeze_windows_hit(change.window_start, change.window_end)
+    ):
+        raise ValidationError(
+            {"window_start": "The window falls inside a freeze window; a manager must override it with a reason first."}
+        )
+    now = timezone.now()
+    updates: dict[str, Any] = {"status": transition.target, "status_changed_at": now, "updated_at": now}
+    if transition.decision == "approve":
+        updates.update(approved_by=by, approved_at=now)
+    if transition.source == ChangeStatus.INITIATION and transition.target == ChangeStatus.PLANNING:
+        updates["approved_at"] = now  # standard changes are pre-approved
+    if transition.target in workflow.ANY_END:
+        updates["completed_at"] = now
+    if transition.target == ChangeStatus.CLOSED:
+        updates["close_code"] = values["close_code"]
+    if transition.target == ChangeStatus.FAILED:
+        updates["close_code"] = CloseCode.UNSUCCESSFUL
+    rows = ChangeRequest.objects.filter(pk=change.pk, status=transition.source)
+    if transition.source == transition.target:  # a retrospective approval only happens once
+        rows = rows.filter(approved_at__isnull=True)
+        updates.pop("status_changed_at")
+    with transaction.atomic():
+        if rows.update(**updates) != 1:
+            raise ValidationError(
+                {"status": "Someone else acted on this change first: it is no longer waiting for this step. Reload it."}
+            )
+        kind = {"approve": ChangeHistory.Kind.APPROVED, "reject": ChangeHistory.Kind.REJECTED}.get(
+            transition.decision, ChangeHistory.Kind.TRANSITION
+        )
+        message = transition.label + (f": {reason}" if reason else "")
+        _history(change, kind, by, message, transition.source, transition.target)
+    return ChangeRequest.objects.get(pk=change.pk)
+
+
+def change_approve(*, change: ChangeRequest, by: Any, comment: str = "") -> ChangeRequest:
+    """Approve ``change`` (waiting in Approval, or an emergency change implemented first)."""
+    if (
+        change.status == ChangeStatus.IMPLEMENTATION
+        and change.change_type == ChangeType.EMERGENCY
+        and not change.approved_at
+    ):
+        return _apply(change=change, transition=workflow.RETROSPECTIVE_APPROVAL, by=by, reason=comment)
+    if change.status != ChangeStatus.APPROVAL:
+        if not has_role(by, workflow.DECIDERS):
+            raise PermissionDenied("Only managers and admins approve changes.")
+        raise ValidationError(
+            {"status": f"This change is not waiting for approval (it is in {change.get_status_display()})."}
+        )
+    return change_transition(change=change, to=ChangeStatus.PLANNING, by=by, reason=comment)
+
+
+def change_reject(*, change: ChangeRequest, by: Any, reason: str) -> ChangeRequest:
+    """Reject ``change``; a reason is required."""
+    if change.status != ChangeStatus.APPROVAL:
+        if not has_role(by, workflow.DECIDERS):
+            raise PermissionDenied("Only managers and admins reject changes.")
+        raise ValidationError(
+            {"status": f"This change is not waiting for approval (it is in {change.get_status_display()})."}
+        )
+    return change_transition(change=change, to=ChangeStatus.REJECTED, by=by, reason=reason)
+
+
+def change_stage_record(
+    *, change: ChangeRequest, stage: DeploymentStage, outcome: str, by: Any, evidence: str = "", rolled_back: str = ""
+) -> StageResult:
+    """Record one deployment stage's result; a rollback also moves the change to Failed.
+
+    A stage may start only after the stage before it (by order) has passed, so Production
+    cannot start before Pre-Production passed.
+    """
+    require_role(by, workflow.WORKERS, "Only on-call engineers record deployment stages.")
+    if outcome not in StageOutcome.values:
+        raise ValidationError({"outcome": f"Choose one of: {', '.join(StageOutcome.values)}."})
+    if outcome == StageOutcome.ROLLED_BACK and not rolled_back.strip():
+        raise ValidationError({"rolled_back": "Say what was rolled back."})
+    with transaction.atomic():
+        locked = ChangeRequest.objects.select_for_update().get(pk=change.pk)
+        if locked.status not in workflow.STAGE_STATUSES:
+            raise ValidationError(
+                {
+                    "status": f"Deployment stages are recorded during implementation and verification, not in {locked.get_status_display()}."
+                }
+            )
+        previous = DeploymentStage.objects.filter(order__lt=stage.order).order_by("-order").first()
+        if previous is not None:
+            latest = StageResult.objects.filter(change=locked, stage=previous).order_by("-recorded_at", "-pk").first()
+            if latest is None or latest.outcome != StageOutcome.PASSED:
+                raise ValidationError({"stage": f"{stage.name} cannot start before {previous.name} has passed."})
+        result = StageResult.objects.create(
+            change=locked, stage=stage, outcome=outcome, recorded_by=by, recorded_at=timezone.now(),
+            evidence=evidence.strip(), rolled_back=rolled_back.strip(),
+        )  # fmt: skip
+        note = f"{stage.name}: {StageOutcome(outcome).label}" + (f" — {evidence.strip()}" if evidence.strip() else "")
+        _history(locked, ChangeHistory.Kind.STAGE, by, note)
+        if outcome == StageOutcome.ROLLED_BACK:
+            _history(locked, ChangeHistory.Kind.ROLLBACK, by, f"Rolled back at {stage.name}: {rolled_back.strip()}")
+            change_transition(
+                change=locked,
+                to=ChangeStatus.FAILED,
+                by=by,
+                reason=f"Rolled back at {stage.name}: {rolled_back.strip()}",
+            )
+    return result
+
+
+def calendar_token_get(*, user: Any) -> CalendarToken:
+    """Return the user's calendar feed token, creating it on first use."""
+    token, _created = CalendarToken.objects.get_or_create(user=user, defaults={"token": secrets.token_urlsafe(32)})
+    return token
+
+
+def calendar_token_reset(*, user: Any) -> CalendarToken:
+    """Replace the user's calendar feed token (the old feed URL stops working)."""
+    token = calendar_token_get(user=user)
+    token.token = secrets.token_urlsafe(32)
+    token.save(update_fields=["token"])
+    return token
+
+
+def _remind_once(change: ChangeRequest, kind: str, now: datetime) -> bool:
+    """Write the reminder's outbox row; return False when it was already written."""
+    try:
+        with transaction.atomic():
+            ChangeReminder.objects.create(change=change, kind=kind, sent_at=now)
+    except IntegrityError:
+        return False
+    return True
+
+
+def change_reminders_send(*, now: datetime | None = None) -> int:
+    """Send each due reminder once; return how many reminders were sent.
+
+    - a change waiting for approval longer than ``ChangeSettings.approval_reminder_hours``
+      reminds the managers and admins (never the requester);
+    - a change whose window has ended before implementation was done reminds its requester
+      and implementer.
+    """
+    from django.contrib.auth import get_user_model
+
+    now = now or timezone.now()
+    waited = now - timedelta(hours=ChangeSettings.load().approval_reminder_hours)
+    sent = 0
+    waiting = ChangeRequest.objects.filter(status=ChangeStatus.APPROVAL, status_changed_at__lte=waited).exclude(
+        reminders__kind=ChangeReminder.Kind.APPROVAL_WAITING
+    )
+    deciders = list(
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(Q(groups__name__in=[Role.MANAGER.value, Role.ADMIN.value]) | Q(is_superuser=True))
+        .distinct()
+    )
+    for change in waiting:
+        with transaction.atomic():
+            if not _remind_once(change, ChangeReminder.Kind.APPROVAL_WAITING, now):
+                continue
+            notification_send(
+                recipients=[user for user in deciders if user.pk != change.requester_id],
+                key=f"change-{change.pk}-approval-waiting",
+                subject=f"{change.reference} has waited for approval since {change.status_changed_at:%Y-%m-%d %H:%M} UTC",
+                body=f"{change.title}\nRisk: {change.risk}. Please approve or reject it.",
+                link=change.get_absolute_url(),
+            )
+            sent += 1
+    late = (
+        ChangeRequest.objects.filter(window_end__lte=now, status__in=workflow.NOT_IMPLEMENTED)
+        .exclude(reminders__kind=ChangeReminder.Kind.WINDOW_PASSED)
+        .select_related("requester", "implementer")
+    )
+    for change in late:
+        with transaction.atomic():
+            if not _remind_once(change, ChangeReminder.Kind.WINDOW_PASSED, now):
+                continue
+            notification_send(
+                recipients=[change.requester, change.implementer],
+                key=f"change-{change.pk}-window-passed",
+                subject=f"{change.reference}: its window ended before implementation was done",
+                body=f"{change.title}\nStatus: {change.get_status_display()}. Reschedule it or record the outcome.",
+                link=change.get_absolute_url(),
+            )
+            sent += 1
+    return sent
+
+
+def change_delete(*, change: ChangeRequest, by: Any) -> None:
+    """Delete a change that never got past Initiation, or was cancelled (admins only)."""
+    require_role(by, [Role.ADMIN], "Only admins delete change requests.")
+    if change.status not in (ChangeStatus.INITIATION, ChangeStatus.CANCELLED):
+        raise ValidationError(
+            {"status": "Only changes in Initiation or Cancelled can be deleted; the rest is history."}
+        )
+    ChangeRequest.objects.filter(pk=change.pk).delete()

@@ -1,31 +1,351 @@
-"""Web pages of the Changes area."""
+"""Web pages of the Changes area: list, forms, the change page, the calendar and its feed."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+import calendar as calendar_module
+from datetime import date, datetime, time, timedelta
+from typing import Any
 
-from opsportal.roles import AREA_ROLES, require_role
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from changes import ical, selectors, services, workflow
+from changes.forms import CLOSE_CODE_CHOICES, ChangeForm, FilterForm, StageForm
+from changes.models import (
+    PROCESS_STATUSES,
+    CalendarToken,
+    ChangeRequest,
+    ChangeStatus,
+    ProcessStep,
+)
+from opsportal.notifications import absolute_url
+from opsportal.roles import AREA_ROLES, can_see_area, require_role
 from opsportal.today import TodaySection, register_today_section
 
 AREA = "changes"
+PAGE_SIZE = 25
+
+
+def _require_area(request: HttpRequest) -> None:
+    require_role(request.user, AREA_ROLES[AREA])
 
 
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
-    """Show the area's front page."""
-    require_role(request.user, AREA_ROLES[AREA])
-    return render(request, "opsportal/area_placeholder.html", {"area_title": "Changes"})
+    """List changes with filters and pagination."""
+    _require_area(request)
+    form = FilterForm(request.GET or None)
+    filters: dict[str, Any] = {}
+    if form.is_valid():
+        filters = dict(form.cleaned_data)
+        zone = timezone.get_current_timezone()
+        if filters.get("window_from"):
+            filters["window_from"] = datetime.combine(filters["window_from"], time.min, tzinfo=zone)
+        if filters.get("window_to"):
+            filters["window_to"] = datetime.combine(filters["window_to"] + timedelta(days=1), time.min, tzinfo=zone)
+    page = Paginator(selectors.change_list(filters=filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "changes/index.html",
+        {"page": page, "changes": page.object_list, "filter_form": form, "query": query.urlencode()},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def change_new(request: HttpRequest) -> HttpResponse:
+    """Raise a new change request."""
+    require_role(request.user, workflow.ANYONE_IN_AREA, "Only on-call engineers, managers and admins raise changes.")
+    form = ChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            change = services.change_create(
+                by=request.user,
+                data=form.cleaned_data,
+                freeze_override_reason=form.cleaned_data["freeze_override_reason"],
+            )
+        except ValidationError as error:
+            form.apply_errors(error)
+        else:
+            messages.success(request, f"{change.reference} raised.")
+            return redirect(change)
+    return render(
+        request, "changes/form.html", {"form": form, "title": "Raise a change"}, status=400 if form.errors else 200
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def change_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Edit a change while it is still editable."""
+    change = selectors.change_for_user(request.user, pk, write=True)
+    form = ChangeForm(request.POST or None, instance=ChangeRequest.objects.get(pk=change.pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.change_update(
+                change=change, by=request.user, data=form.cleaned_data,
+                freeze_override_reason=form.cleaned_data["freeze_override_reason"],
+            )  # fmt: skip
+        except ValidationError as error:
+            form.apply_errors(error)
+        else:
+            messages.success(request, f"{change.reference} saved.")
+            return redirect(change)
+    return render(
+        request, "changes/form.html", {"form": form, "change": change, "title": f"Edit {change.reference}"},
+        status=400 if form.errors else 200,
+    )  # fmt: skip
+
+
+# The steps each type skips (see changes/workflow.py).
+SKIPPED_STEPS = {
+    workflow.STANDARD: (ChangeStatus.ASSESSMENT, ChangeStatus.APPROVAL),
+    workflow.EMERGENCY: (ChangeStatus.ASSESSMENT,),
+}
+
+
+def _progress(change: ChangeRequest) -> list[dict[str, Any]]:
+    """Return the seven steps with their state for the progress bar."""
+    descriptions = {step.status: step.description for step in ProcessStep.objects.all()}
+    current = workflow.step_index(change.status)
+    reached = current
+    if current < 0:  # an end: show how far it got from its history
+        reached = max(
+            (workflow.step_index(status) for status in change.history.values_list("from_status", flat=True)), default=0
+        )
+    steps = []
+    for index, status in enumerate(PROCESS_STATUSES):
+        if status in SKIPPED_STEPS.get(change.change_type, ()):
+            state = "skipped"
+        elif index < reached or (current == workflow.step_index(ChangeStatus.CLOSED)):
+            state = "done"
+        elif index == reached:
+            state = "current" if current >= 0 else "stopped"
+        else:
+            state = "todo"
+        steps.append({"status": status, "label": ChangeStatus(status).label, "state": state,
+                      "description": descriptions.get(status, "")})  # fmt: skip
+    return steps
+
+
+def _detail_context(request: HttpRequest, change: ChangeRequest, **extra: Any) -> dict[str, Any]:
+    actions = selectors.change_actions(request.user, change)
+    stage_form = StageForm()
+    return {
+        "change": change,
+        "steps": _progress(change),
+        "actions": actions,
+        "close_codes": CLOSE_CODE_CHOICES,
+        "stages": selectors.change_stages(change),
+        "may_record_stages": change.status in workflow.STAGE_STATUSES
+        and workflow.WORKERS & services.user_roles(request.user),
+        "stage_form": stage_form,
+        "history": change.history.select_related("actor"),
+        "overlaps": selectors.changes_with_overlaps_of(change),
+        "freezes": selectors.freeze_windows_between(change.window_start, change.window_end)
+        if change.window_start and change.window_end
+        else [],
+        "may_edit": selectors.change_may_edit(request.user, change),
+        **extra,
+    }
+
+
+@require_GET
+def change_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show a change: progress, next actions, deployment stages, history."""
+    change = selectors.change_for_user(request.user, pk)
+    return render(request, "changes/detail.html", _detail_context(request, change))
+
+
+def _refused(request: HttpRequest, change: ChangeRequest, error: ValidationError) -> HttpResponse:
+    """Re-render the change page with the service's errors, answering 400."""
+    errors = getattr(error, "message_dict", {"__all__": error.messages})
+    return render(request, "changes/detail.html", _detail_context(request, change, errors=errors), status=400)
+
+
+@require_POST
+def change_transition_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move the change to ``to`` (the service checks the workflow table and the role)."""
+    change = selectors.change_for_user(request.user, pk)
+    try:
+        change = services.change_transition(
+            change=change, to=request.POST.get("to", ""), by=request.user,
+            reason=request.POST.get("reason", ""), close_code=request.POST.get("close_code", ""),
+        )  # fmt: skip
+    except ValidationError as error:
+        return _refused(request, change, error)
+    messages.success(request, f"{change.reference} is now in {change.get_status_display()}.")
+    return redirect(change)
+
+
+@require_POST
+def change_approve_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Approve the change with a comment."""
+    change = selectors.change_for_user(request.user, pk)
+    try:
+        change = services.change_approve(change=change, by=request.user, comment=request.POST.get("comment", ""))
+    except ValidationError as error:
+        return _refused(request, change, error)
+    messages.success(request, f"{change.reference} approved.")
+    return redirect(change)
+
+
+@require_POST
+def change_reject_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Reject the change; a reason is required."""
+    change = selectors.change_for_user(request.user, pk)
+    try:
+        change = services.change_reject(change=change, by=request.user, reason=request.POST.get("reason", ""))
+    except ValidationError as error:
+        return _refused(request, change, error)
+    messages.success(request, f"{change.reference} rejected.")
+    return redirect(change)
+
+
+@require_POST
+def change_stage_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record a deployment stage's result."""
+    change = selectors.change_for_user(request.user, pk)
+    require_role(request.user, workflow.WORKERS, "Only on-call engineers record deployment stages.")
+    form = StageForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request, "changes/detail.html",
+            _detail_context(request, change, stage_form=form, errors=form.errors.get_json_data()), status=400,
+        )  # fmt: skip
+    try:
+        services.change_stage_record(
+            change=change, stage=form.cleaned_data["stage"], outcome=form.cleaned_data["outcome"], by=request.user,
+            evidence=form.cleaned_data["evidence"], rolled_back=form.cleaned_data["rolled_back"],
+        )  # fmt: skip
+    except ValidationError as error:
+        return _refused(request, change, error)
+    messages.success(request, f"{form.cleaned_data['stage']} recorded.")
+    return redirect(change)
+
+
+def _calendar_range(view: str, day: date) -> tuple[date, date]:
+    if view == "month":
+        first = day.replace(day=1)
+        return first, first + timedelta(days=calendar_module.monthrange(day.year, day.month)[1])
+    monday = day - timedelta(days=day.weekday())
+    return monday, monday + timedelta(days=7)
+
+
+@require_GET
+def calendar(request: HttpRequest) -> HttpResponse:
+    """Show scheduled changes by week or month, flagging overlaps and freeze windows."""
+    _require_area(request)
+    view = request.GET.get("view", "week")
+    if view not in ("week", "month"):
+        view = "week"
+    try:
+        day = date.fromisoformat(request.GET["date"]) if request.GET.get("date") else timezone.localdate()
+    except ValueError:
+        day = timezone.localdate()
+    first, after = _calendar_range(view, day)
+    zone = timezone.get_current_timezone()
+    start, end = datetime.combine(first, time.min, tzinfo=zone), datetime.combine(after, time.min, tzinfo=zone)
+    changes = selectors.calendar_changes(start, end)
+    overlaps = selectors.change_overlaps(changes)
+    freezes = selectors.freeze_windows_between(start, end)
+    days = []
+    current = first
+    while current < after:
+        day_start = datetime.combine(current, time.min, tzinfo=zone)
+        day_end = day_start + timedelta(days=1)
+        days.append(
+            {
+                "date": current,
+                "today": current == timezone.localdate(),
+                "changes": [
+                    {"change": c, "overlaps": overlaps.get(c.pk, []),
+                     "frozen": [f for f in freezes if f.start < c.window_end and f.end > c.window_start]}
+                    for c in changes if c.window_start < day_end and c.window_end > day_start
+                ],
+                "freezes": [f for f in freezes if f.start < day_end and f.end > day_start],
+            }
+        )  # fmt: skip
+        current += timedelta(days=1)
+    step = timedelta(days=7) if view == "week" else timedelta(days=32)
+    previous = (first - timedelta(days=1)) if view == "month" else first - step
+    token = CalendarToken.objects.filter(user=request.user).first()
+    feed_url = absolute_url(f"{reverse('changes:calendar-feed')}?token={token.token}") if token else ""
+    return render(
+        request,
+        "changes/calendar.html",
+        {
+            "view": view, "days": days, "first": first, "last": after - timedelta(days=1),
+            "previous": previous.replace(day=1) if view == "month" else previous,
+            "next": after, "freezes": freezes, "feed_url": feed_url,
+            "show_empty_days": view == "week", "has_changes": bool(changes),
+        },
+    )  # fmt: skip
+
+
+@require_POST
+def calendar_token_new(request: HttpRequest) -> HttpResponse:
+    """Create (or replace) the user's calendar feed token."""
+    _require_area(request)
+    services.calendar_token_reset(user=request.user)
+    messages.success(request, "Your calendar feed address is ready. Any earlier address stops working.")
+    return redirect("changes:calendar")
+
+
+# Calendar apps fetch the feed without a session: the token in the URL is the credential.
+@login_not_required
+@require_GET
+def calendar_feed(request: HttpRequest) -> HttpResponse:
+    """Serve the iCalendar feed of every scheduled change to the holder of a valid token."""
+    token = request.GET.get("token", "")
+    if not token:
+        raise Http404("No such calendar.")
+    holder = get_object_or_404(CalendarToken.objects.select_related("user"), token=token)
+    if not can_see_area(holder.user, AREA):
+        raise PermissionDenied("This calendar's owner may no longer see changes.")
+    events = []
+    for change in selectors.scheduled_changes():
+        description = (
+            f"{change.get_change_type_display()} change · risk {change.risk} · {change.get_status_display()}\n"
+            f"Services: {change.affected_services or '—'}\nRequester: {change.requester}\n"
+            f"Implementer: {change.implementer or '—'}\n\n{change.description}"
+        )
+        events.append(
+            {
+                "uid": f"change-{change.pk}@opsportal",
+                "start": change.window_start,
+                "end": change.window_end,
+                "summary": f"{change.reference} {change.title}",
+                "description": description,
+                "url": absolute_url(change.get_absolute_url()),
+                "status": "CONFIRMED" if change.status not in (ChangeStatus.INITIATION, ChangeStatus.ASSESSMENT,
+                                                                ChangeStatus.APPROVAL) else "TENTATIVE",
+                "sequence": int(change.updated_at.timestamp()) % 2_000_000_000,
+            }
+        )  # fmt: skip
+    body = ical.calendar_document(name="OpsPortal changes", events=events, now=timezone.now())
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="changes.ics"'
+    return response
 
 
 @register_today_section(AREA)
 def today_section(request: HttpRequest) -> TodaySection | None:
-    """Return this area's block on Today, or None when the user may not see the area."""
-    if not request.user.is_authenticated:
+    """Return changes awaiting the user's approval and the user's changes scheduled today."""
+    if not request.user.is_authenticated or not can_see_area(request.user, AREA):
         return None
-    from opsportal.roles import can_see_area
-
-    if not can_see_area(request.user, AREA):
-        return None
-    return TodaySection(area=AREA, title="Changes", template="opsportal/_today_placeholder.html", link="/changes/")
+    zone = timezone.get_current_timezone()
+    start = datetime.combine(timezone.localdate(), time.min, tzinfo=zone)
+    awaiting = list(selectors.changes_awaiting_approval_of(request.user)[:10])
+    scheduled = list(selectors.changes_scheduled_for(request.user, start, start + timedelta(days=1))[:10])
+    return TodaySection(
+        area=AREA, title="Changes", template="changes/_today.html", link="/changes/",
+        context={"awaiting": awaiting, "scheduled": scheduled},
+    )  # fmt: skip

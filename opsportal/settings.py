@@ -204,13 +204,14 @@ if REDIS_URL:
 else:
     # The embedded broker: messages are files in var/broker, so no server is needed.
     _broker_dir = VAR_DIR / "broker"
-    for _folder in ("queue", "processed"):
+    for _folder in ("queue", "processed", "control"):
         (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://localhost/"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 CELERY_TASK_ACKS_LATE = True  # tasks are idempotent through database state, so redelivery is safe
@@ -233,6 +234,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Prove the worker is alive: /healthz reports the last time this ran.
     "heartbeat": {"task": "opsportal.tasks.heartbeat", "schedule": timedelta(seconds=60)},
+    # Changes waiting for approval too long, and windows that passed unimplemented: remind once.
+    "changes-reminders": {"task": "changes.tasks.send_reminders", "schedule": timedelta(minutes=5)},
 }
 
 # Django REST framework --------------------------------------------------------------------
@@ -266,6 +269,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One schema name per choice set that several fields share.
+    "ENUM_NAME_OVERRIDES": {
+        "ChangeStatusEnum": "changes.models.ChangeStatus",
+        "RiskLevelEnum": "changes.models.Level",
+    },
 }
 
 # Caches: throttling and locks need one cache shared by every process ------------------------
