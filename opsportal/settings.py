@@ -233,6 +233,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Prove the worker is alive: /healthz reports the last time this ran.
     "heartbeat": {"task": "opsportal.tasks.heartbeat", "schedule": timedelta(seconds=60)},
+    # Send due incident escalation and overdue-review reminders (each exactly once).
+    "incidents-sla-sweep": {"task": "incidents.tasks.sla_sweep", "schedule": timedelta(seconds=15)},
 }
 
 # Django REST framework --------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""Demo history of the incidents app."""
