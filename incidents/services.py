@@ -191,6 +191,7 @@ def incident_transition(*, incident: Incident, action: str, by: Any, note: str =
         changes["closed_at"] = now
     elif action == "reopen":
         changes.update(resolved_at=None, closed_at=None)
+    previous = Incident.objects.filter(pk=incident.pk).values_list("status", flat=True).first()
     updated = Incident.objects.filter(pk=incident.pk, status__in=transition.source).update(**changes)
     if updated != 1:
         current = Incident.objects.select_related("acknowledged_by").get(pk=incident.pk)
@@ -201,7 +202,7 @@ def incident_transition(*, incident: Incident, action: str, by: Any, note: str =
     if transition.target == IncidentStatus.ACKNOWLEDGED:
         # The sweep already skips acknowledged incidents; clearing the plan keeps it honest.
         incident.escalation_steps.filter(next_due_at__isnull=False).update(next_due_at=None)
-    _timeline(incident, TimelineKind.STATUS, by, note, from_value=incident.status, to_value=transition.target, at=now)
+    _timeline(incident, TimelineKind.STATUS, by, note, from_value=previous or "", to_value=transition.target, at=now)
     if transition.target == IncidentStatus.RESOLVED:
         PostIncidentReview.objects.get_or_create(
             incident=incident, defaults={"due_at": now + REVIEW_DUE_AFTER, "owner": incident.assignee or by}
@@ -284,7 +285,7 @@ def review_update(*, review: PostIncidentReview, by: Any, complete: bool = False
         review.completed_at = review.completed_at or now or timezone.now()
         review.completed_by = review.completed_by or by
     review.save(update_fields=[*values, "completed_at", "completed_by", "updated_at"])
-    if complete and review.incident.status == IncidentStatus.RESOLVED:
+    if complete and Incident.objects.filter(pk=review.incident_id, status=IncidentStatus.RESOLVED).exists():
         incident_transition(incident=review.incident, action="review", by=by, now=now)
     return review
 
