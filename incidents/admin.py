@@ -86,7 +86,9 @@ class BusinessCalendarAdmin(admin.ModelAdmin):
     @admin.action(description="Fill holidays from the holidays package for a country")
     def fill_holidays(self, request: HttpRequest, queryset: Any) -> HttpResponse | None:
         year = timezone.localdate().year
-        form = FillHolidaysForm(request.POST if "apply" in request.POST else None, initial={"years": f"{year}, {year + 1}"})
+        form = FillHolidaysForm(
+            request.POST if "apply" in request.POST else None, initial={"years": f"{year}, {year + 1}"}
+        )
         if "apply" in request.POST and form.is_valid():
             for calendar in queryset:
                 try:
@@ -113,7 +115,16 @@ class ServiceAdmin(admin.ModelAdmin):
 
 class IncidentEscalationStepInline(ReadOnlyInline):
     model = IncidentEscalationStep
-    fields = ["position", "delay_minutes", "target", "group", "repeat_every_minutes", "max_repeats", "next_due_at", "rounds_sent"]
+    fields = [
+        "position",
+        "delay_minutes",
+        "target",
+        "group",
+        "repeat_every_minutes",
+        "max_repeats",
+        "next_due_at",
+        "rounds_sent",
+    ]
     readonly_fields = fields
 
 

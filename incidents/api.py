@@ -54,7 +54,9 @@ def _conflict(error: services.IncidentConflict) -> Conflict:
     return Conflict(error.message)
 
 
-class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+class IncidentViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
     """Incidents: list (filter by severity, status, assignee, service), declare, read, acknowledge, resolve."""
 
     serializer_class = IncidentSerializer
@@ -73,7 +75,9 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
         values = dict(data.validated_data)
         values["from_item_id"] = values.pop("from_item", None)
         incident = services.incident_declare(by=request.user, **values)
-        return Response(IncidentSerializer(selectors.incident_queryset().get(pk=incident.pk)).data, status=status.HTTP_201_CREATED)
+        return Response(
+            IncidentSerializer(selectors.incident_queryset().get(pk=incident.pk)).data, status=status.HTTP_201_CREATED
+        )
 
     @extend_schema(request=None, responses={200: IncidentSerializer, 409: None})
     @action(detail=True, methods=["post"])

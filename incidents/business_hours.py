@@ -18,7 +18,8 @@ from zoneinfo import ZoneInfo
 Interval = tuple[time, time]
 
 DEFAULT_WORKING_HOURS: dict[int, tuple[Interval, ...]] = {
-    weekday: ((time(9), time(17)),) for weekday in range(5)  # Monday–Friday
+    weekday: ((time(9), time(17)),)
+    for weekday in range(5)  # Monday–Friday
 }
 
 # A calendar with working time at all has some within any 10 years; beyond that, give up.

@@ -93,7 +93,13 @@ def seed(context: DemoContext) -> str:
             continue  # still being investigated
         resolved = min(investigate + timedelta(minutes=rng.randrange(20, 600)), context.now)
         if code in ("P0", "P1"):
-            incident_note_add(incident=incident, by=oncall, text="We have fixed the issue; thank you for your patience.", kind="message", now=resolved)
+            incident_note_add(
+                incident=incident,
+                by=oncall,
+                text="We have fixed the issue; thank you for your patience.",
+                kind="message",
+                now=resolved,
+            )
         incident_transition(incident=incident, action="resolve", by=oncall, now=resolved)
         if age < timedelta(days=3):
             continue  # review still open
@@ -105,7 +111,13 @@ def seed(context: DemoContext) -> str:
             lessons_learned="Detect earlier; practise the rollback.",
             preventive_measures="Add an alert on error rate; automate the certificate renewal.",
         )  # fmt: skip
-        item = action_item_add(review=incident.review, by=oncall, description="Add an alert for this failure mode", owner=manager, due_date=(resolved + timedelta(days=14)).date())
+        item = action_item_add(
+            review=incident.review,
+            by=oncall,
+            description="Add an alert for this failure mode",
+            owner=manager,
+            due_date=(resolved + timedelta(days=14)).date(),
+        )
         if age > timedelta(days=30):
             ActionItem.objects.filter(pk=item.pk).update(done=True, done_at=resolved + timedelta(days=10))
             incident_transition(incident=incident, action="close", by=manager, now=resolved + timedelta(days=2))

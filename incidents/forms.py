@@ -27,14 +27,21 @@ class DeclareForm(forms.Form):
     """Two fields are enough at 3 a.m.: a title and a severity. The rest is optional."""
 
     title = forms.CharField(max_length=200, widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off"}))
-    severity = SeverityChoiceField(queryset=Severity.objects.all(), to_field_name="code", widget=forms.RadioSelect, empty_label=None)
+    severity = SeverityChoiceField(
+        queryset=Severity.objects.all(),
+        to_field_name="code",
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+        empty_label=None,
+    )
     detected_at = forms.DateTimeField(
         required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         help_text="When it started, if earlier than now (your time zone).",
     )  # fmt: skip
     description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
     assignee = forms.ModelChoiceField(queryset=get_user_model().objects.none(), required=False)
-    services = forms.ModelMultipleChoiceField(queryset=Service.objects.all(), required=False, widget=forms.CheckboxSelectMultiple)
+    services = forms.ModelMultipleChoiceField(
+        queryset=Service.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
+    )
     users_affected = forms.IntegerField(required=False, min_value=0)
     from_item = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
@@ -53,7 +60,9 @@ class DeclareForm(forms.Form):
 
 
 class FilterForm(forms.Form):
-    severity = forms.ModelChoiceField(queryset=Severity.objects.all(), to_field_name="code", required=False, empty_label="Any severity")
+    severity = forms.ModelChoiceField(
+        queryset=Severity.objects.all(), to_field_name="code", required=False, empty_label="Any severity"
+    )
     status = forms.ChoiceField(required=False, choices=[("", "Any status"), ("open", "Open"), *IncidentStatus.choices])
     assignee = forms.ModelChoiceField(queryset=get_user_model().objects.none(), required=False, empty_label="Anyone")
     service = forms.ModelChoiceField(queryset=Service.objects.all(), required=False, empty_label="Any service")
@@ -76,7 +85,10 @@ class FilterForm(forms.Form):
 
 class NoteForm(forms.Form):
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=5000)
-    kind = forms.ChoiceField(choices=[(TimelineKind.NOTE, "Note"), (TimelineKind.MESSAGE, "Message to affected users")], initial=TimelineKind.NOTE)
+    kind = forms.ChoiceField(
+        choices=[(TimelineKind.NOTE, "Note"), (TimelineKind.MESSAGE, "Message to affected users")],
+        initial=TimelineKind.NOTE,
+    )
 
 
 class SeverityForm(forms.Form):

@@ -136,7 +136,9 @@ class WorkingHours(models.Model):
     class Meta:
         ordering = ["calendar", "weekday", "start"]
         verbose_name_plural = "working hours"
-        constraints = [models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="workinghours_end_after_start")]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="workinghours_end_after_start")
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_weekday_display()} {self.start:%H:%M}–{self.end:%H:%M}"
@@ -208,7 +210,9 @@ class Incident(models.Model):
         ordering = ["-detected_at", "-pk"]
         indexes = [models.Index(fields=["status", "response_due_at"], name="incident_open_by_due")]
         constraints = [
-            models.CheckConstraint(condition=Q(response_due_at__gte=models.F("detected_at")), name="incident_due_after_detected"),
+            models.CheckConstraint(
+                condition=Q(response_due_at__gte=models.F("detected_at")), name="incident_due_after_detected"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -286,7 +290,9 @@ class TimelineEntry(models.Model):
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="timeline")
     kind = models.CharField(max_length=16, choices=TimelineKind.choices)
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     text = models.TextField(blank=True)
     from_value = models.CharField(max_length=120, blank=True)
@@ -305,7 +311,9 @@ class PostIncidentReview(models.Model):
     """Opened when an incident is resolved; due 48 hours later."""
 
     incident = models.OneToOneField(Incident, on_delete=models.CASCADE, related_name="review")
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     due_at = models.DateTimeField()
     summary = models.TextField(blank=True)
     root_cause = models.TextField(blank=True)
@@ -329,7 +337,9 @@ class PostIncidentReview(models.Model):
 class ActionItem(models.Model):
     review = models.ForeignKey(PostIncidentReview, on_delete=models.CASCADE, related_name="action_items")
     description = models.CharField(max_length=300)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     due_date = models.DateField(null=True, blank=True)
     done = models.BooleanField(default=False)
     done_at = models.DateTimeField(null=True, blank=True)
@@ -351,7 +361,9 @@ class ReviewReminder(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["review"], condition=Q(review__isnull=False), name="one_reminder_per_review"),
+            models.UniqueConstraint(
+                fields=["review"], condition=Q(review__isnull=False), name="one_reminder_per_review"
+            ),
             models.UniqueConstraint(
                 fields=["action_item"], condition=Q(action_item__isnull=False), name="one_reminder_per_action_item"
             ),

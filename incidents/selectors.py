@@ -92,7 +92,11 @@ def incident_list(*, filters: dict[str, Any] | None = None) -> QuerySet[Incident
             queryset = queryset.filter(assignee__username=assignee)
     service = filters.get("service")
     if service:
-        queryset = queryset.filter(services__pk=int(service)) if str(service).isdigit() else queryset.filter(services__name=service)
+        queryset = (
+            queryset.filter(services__pk=int(service))
+            if str(service).isdigit()
+            else queryset.filter(services__name=service)
+        )
     return queryset.distinct() if service else queryset
 
 

@@ -36,8 +36,12 @@ class IncidentCreateSerializer(serializers.Serializer):
     )  # fmt: skip
     detected_at = serializers.DateTimeField(required=False, allow_null=True)
     description = serializers.CharField(required=False, allow_blank=True, default="")
-    assignee = serializers.SlugRelatedField(slug_field="username", queryset=get_user_model().objects.filter(is_active=True), required=False, allow_null=True)
-    services = serializers.SlugRelatedField(slug_field="name", queryset=Service.objects.all(), many=True, required=False)
+    assignee = serializers.SlugRelatedField(
+        slug_field="username", queryset=get_user_model().objects.filter(is_active=True), required=False, allow_null=True
+    )
+    services = serializers.SlugRelatedField(
+        slug_field="name", queryset=Service.objects.all(), many=True, required=False
+    )
     users_affected = serializers.IntegerField(required=False, allow_null=True, min_value=0)
     from_item = serializers.IntegerField(required=False, allow_null=True, min_value=1)
 

@@ -87,10 +87,14 @@ def severity_default_policy_create(*, severity: Severity) -> int:
     return len(rows)
 
 
-def response_due_at(*, detected_at: datetime, severity: Severity, calendar: business_hours.BusinessCalendar | None = None) -> datetime:
+def response_due_at(
+    *, detected_at: datetime, severity: Severity, calendar: business_hours.BusinessCalendar | None = None
+) -> datetime:
     """Return the response deadline for an incident of ``severity`` detected at ``detected_at``."""
     if severity.business_hours_only:
-        return business_hours.add_business_minutes(detected_at, severity.response_minutes, calendar or business_calendar())
+        return business_hours.add_business_minutes(
+            detected_at, severity.response_minutes, calendar or business_calendar()
+        )
     return detected_at + timedelta(minutes=severity.response_minutes)
 
 
@@ -112,7 +116,16 @@ def _copy_policy(*, incident: Incident, active: bool) -> None:
     )
 
 
-def _timeline(incident: Incident, kind: str, by: Any, text: str = "", *, from_value: str = "", to_value: str = "", at: datetime | None = None) -> TimelineEntry:
+def _timeline(
+    incident: Incident,
+    kind: str,
+    by: Any,
+    text: str = "",
+    *,
+    from_value: str = "",
+    to_value: str = "",
+    at: datetime | None = None,
+) -> TimelineEntry:
     return TimelineEntry.objects.create(
         incident=incident, kind=kind, author=by if getattr(by, "pk", None) else None, text=text,
         from_value=from_value[:120], to_value=to_value[:120], created_at=at or timezone.now(),
@@ -162,14 +175,30 @@ def incident_declare(
     if services:
         incident.services.set(services)
     _copy_policy(incident=incident, active=True)
-    _timeline(incident, TimelineKind.DECLARED, by, f"Declared as {severity.code} {severity.name}.", to_value=severity.code, at=now)
+    _timeline(
+        incident,
+        TimelineKind.DECLARED,
+        by,
+        f"Declared as {severity.code} {severity.name}.",
+        to_value=severity.code,
+        at=now,
+    )
     if assignee is not None:
-        _timeline(incident, TimelineKind.ASSIGNMENT, by, f"Assigned to {assignee.get_username()}.", to_value=assignee.get_username(), at=now)
+        _timeline(
+            incident,
+            TimelineKind.ASSIGNMENT,
+            by,
+            f"Assigned to {assignee.get_username()}.",
+            to_value=assignee.get_username(),
+            at=now,
+        )
     return incident
 
 
 @transaction.atomic
-def incident_transition(*, incident: Incident, action: str, by: Any, note: str = "", now: datetime | None = None) -> Incident:
+def incident_transition(
+    *, incident: Incident, action: str, by: Any, note: str = "", now: datetime | None = None
+) -> Incident:
     """Make the lifecycle transition ``action`` (see incidents.lifecycle) and return the fresh incident.
 
     Raise IncidentConflict when the incident is not in a status the action starts from,
@@ -180,7 +209,10 @@ def incident_transition(*, incident: Incident, action: str, by: Any, note: str =
         raise ValidationError({"action": f"Unknown action {action!r}."})
     require_role(by, transition.roles, f"Only on-call engineers, managers and admins may {action} incidents.")
     now = now or timezone.now()
-    if action == "review" and not PostIncidentReview.objects.filter(incident=incident, completed_at__isnull=False).exists():
+    if (
+        action == "review"
+        and not PostIncidentReview.objects.filter(incident=incident, completed_at__isnull=False).exists()
+    ):
         raise IncidentConflict("Complete the post-incident review first.")
     changes: dict[str, Any] = {"status": transition.target, "updated_at": now}
     if transition.target == IncidentStatus.ACKNOWLEDGED:
@@ -219,7 +251,9 @@ def incident_resolve(*, incident: Incident, by: Any, note: str = "", now: dateti
 
 
 @transaction.atomic
-def incident_change_severity(*, incident: Incident, severity: Severity, by: Any, now: datetime | None = None) -> Incident:
+def incident_change_severity(
+    *, incident: Incident, severity: Severity, by: Any, now: datetime | None = None
+) -> Incident:
     """Change the severity, recompute the deadline and replace the escalation plan."""
     require_role(by, RESPONDERS, "Only on-call engineers, managers and admins may change incidents.")
     if severity.pk == incident.severity_id:
@@ -235,7 +269,15 @@ def incident_change_severity(*, incident: Incident, severity: Severity, by: Any,
     # Superseded steps stop; their notices stay as history.
     incident.escalation_steps.filter(next_due_at__isnull=False).update(next_due_at=None)
     _copy_policy(incident=incident, active=incident.status == IncidentStatus.DECLARED)
-    _timeline(incident, TimelineKind.SEVERITY, by, f"Severity {old_code} → {severity.code}.", from_value=old_code, to_value=severity.code, at=now)
+    _timeline(
+        incident,
+        TimelineKind.SEVERITY,
+        by,
+        f"Severity {old_code} → {severity.code}.",
+        from_value=old_code,
+        to_value=severity.code,
+        at=now,
+    )
     return incident
 
 
@@ -249,12 +291,22 @@ def incident_assign(*, incident: Incident, assignee: Any, by: Any, now: datetime
     Incident.objects.filter(pk=incident.pk).update(assignee=assignee, updated_at=now or timezone.now())
     incident.assignee = assignee
     new = assignee.get_username() if assignee else ""
-    _timeline(incident, TimelineKind.ASSIGNMENT, by, f"Assigned to {new}." if new else "Unassigned.", from_value=old, to_value=new, at=now)
+    _timeline(
+        incident,
+        TimelineKind.ASSIGNMENT,
+        by,
+        f"Assigned to {new}." if new else "Unassigned.",
+        from_value=old,
+        to_value=new,
+        at=now,
+    )
     return incident
 
 
 @transaction.atomic
-def incident_note_add(*, incident: Incident, by: Any, text: str, kind: str = TimelineKind.NOTE, now: datetime | None = None) -> TimelineEntry:
+def incident_note_add(
+    *, incident: Incident, by: Any, text: str, kind: str = TimelineKind.NOTE, now: datetime | None = None
+) -> TimelineEntry:
     """Append a note or a message to affected users to the timeline."""
     require_role(by, RESPONDERS, "Only on-call engineers, managers and admins may add to the timeline.")
     if kind not in (TimelineKind.NOTE, TimelineKind.MESSAGE):
@@ -270,7 +322,9 @@ REVIEW_FIELDS = ("summary", "root_cause", "contributing_factors", "lessons_learn
 
 
 @transaction.atomic
-def review_update(*, review: PostIncidentReview, by: Any, complete: bool = False, now: datetime | None = None, **values: str) -> PostIncidentReview:
+def review_update(
+    *, review: PostIncidentReview, by: Any, complete: bool = False, now: datetime | None = None, **values: str
+) -> PostIncidentReview:
     """Save the review's text; with ``complete``, mark it done and move the incident to reviewed."""
     require_role(by, RESPONDERS, "Only on-call engineers, managers and admins may write reviews.")
     unknown = set(values) - set(REVIEW_FIELDS)
@@ -279,7 +333,11 @@ def review_update(*, review: PostIncidentReview, by: Any, complete: bool = False
     for name, value in values.items():
         setattr(review, name, value or "")
     if complete:
-        missing = {name: "Needed to complete the review." for name in ("summary", "root_cause") if not getattr(review, name).strip()}
+        missing = {
+            name: "Needed to complete the review."
+            for name in ("summary", "root_cause")
+            if not getattr(review, name).strip()
+        }
         if missing:
             raise ValidationError(missing)
         review.completed_at = review.completed_at or now or timezone.now()
@@ -291,7 +349,9 @@ def review_update(*, review: PostIncidentReview, by: Any, complete: bool = False
 
 
 @transaction.atomic
-def action_item_add(*, review: PostIncidentReview, by: Any, description: str, owner: Any = None, due_date: date | None = None) -> ActionItem:
+def action_item_add(
+    *, review: PostIncidentReview, by: Any, description: str, owner: Any = None, due_date: date | None = None
+) -> ActionItem:
     require_role(by, RESPONDERS, "Only on-call engineers, managers and admins may write reviews.")
     if not (description or "").strip():
         raise ValidationError({"description": "Describe the action."})
@@ -403,7 +463,9 @@ def _escalate(step: IncidentEscalationStep, now: datetime, result: SweepResult) 
     advanced = IncidentEscalationStep.objects.filter(pk=step.pk, rounds_sent=step.rounds_sent).update(
         rounds_sent=round_number, next_due_at=next_due
     )
-    if advanced != 1 or not _inserted(EscalationNotice, incident=incident, step=step, round=round_number, due_at=step.next_due_at, created_at=now):
+    if advanced != 1 or not _inserted(
+        EscalationNotice, incident=incident, step=step, round=round_number, due_at=step.next_due_at, created_at=now
+    ):
         return  # another sweep sent this round
     recipients = _audience(step)
     key = f"incident-{incident.pk}-step-{step.pk}-round-{round_number}"
@@ -414,8 +476,16 @@ def _escalate(step: IncidentEscalationStep, now: datetime, result: SweepResult) 
         f"its response deadline passed {late} minutes ago. Reminder {round_number} to {step.audience_text()}."
     )
     notification_send(recipients=recipients, key=key, subject=subject, body=body, link=incident.get_absolute_url())
-    EscalationNotice.objects.filter(incident=incident, step=step, round=round_number).update(recipient_count=len(recipients))
-    _timeline(incident, TimelineKind.ESCALATION, None, f"Reminder {round_number} sent to {step.audience_text()} ({len(recipients)} people).", at=now)
+    EscalationNotice.objects.filter(incident=incident, step=step, round=round_number).update(
+        recipient_count=len(recipients)
+    )
+    _timeline(
+        incident,
+        TimelineKind.ESCALATION,
+        None,
+        f"Reminder {round_number} sent to {step.audience_text()} ({len(recipients)} people).",
+        at=now,
+    )
     result.reminders += 1
     result.notified.append(key)
 

@@ -40,7 +40,9 @@ def index(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def declare(request: HttpRequest) -> HttpResponse:
     """Declare an incident: a title and a severity are enough."""
-    require_role(request.user, DECLARERS, "Only Ops staff, on-call engineers, managers and admins may declare incidents.")
+    require_role(
+        request.user, DECLARERS, "Only Ops staff, on-call engineers, managers and admins may declare incidents."
+    )
     form = DeclareForm(request.POST or None, initial={"from_item": request.GET.get("from_item")})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -87,7 +89,9 @@ def transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if action not in BY_ACTION:
         return HttpResponse("Unknown action.", status=404)
     try:
-        services.incident_transition(incident=incident, action=action, by=request.user, note=request.POST.get("note", ""))
+        services.incident_transition(
+            incident=incident, action=action, by=request.user, note=request.POST.get("note", "")
+        )
     except services.IncidentConflict as error:
         messages.error(request, error.message)
     else:
@@ -102,7 +106,9 @@ def note(request: HttpRequest, pk: int) -> HttpResponse:
     form = NoteForm(request.POST)
     if form.is_valid():
         try:
-            services.incident_note_add(incident=incident, by=request.user, text=form.cleaned_data["text"], kind=form.cleaned_data["kind"])
+            services.incident_note_add(
+                incident=incident, by=request.user, text=form.cleaned_data["text"], kind=form.cleaned_data["kind"]
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -139,13 +145,20 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
 def review(request: HttpRequest, pk: int) -> HttpResponse:
     """Read (everyone) or write (responders) the post-incident review."""
     incident = selectors.incident_for_user(request.user, pk, write=request.method == "POST")
-    review_row = get_object_or_404(PostIncidentReview.objects.select_related("owner", "completed_by"), incident=incident)
-    form = ReviewForm(request.POST or None, initial={name: getattr(review_row, name) for name in ReviewForm.field_names})
+    review_row = get_object_or_404(
+        PostIncidentReview.objects.select_related("owner", "completed_by"), incident=incident
+    )
+    form = ReviewForm(
+        request.POST or None, initial={name: getattr(review_row, name) for name in ReviewForm.field_names}
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             services.review_update(
-                review=review_row, by=request.user, complete=data["complete"], **{name: data[name] for name in ReviewForm.field_names}
+                review=review_row,
+                by=request.user,
+                complete=data["complete"],
+                **{name: data[name] for name in ReviewForm.field_names},
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -184,7 +197,11 @@ def action_item_done(request: HttpRequest, pk: int, item_pk: int) -> HttpRespons
 def at_risk(request: HttpRequest) -> HttpResponse:
     """Show unacknowledged incidents nearing or past their response deadline."""
     require_role(request.user, AREA_ROLES[AREA])
-    return render(request, "incidents/at_risk.html", {"incidents": selectors.incidents_at_risk()[:100], "window": selectors.AT_RISK_WINDOW})
+    return render(
+        request,
+        "incidents/at_risk.html",
+        {"incidents": selectors.incidents_at_risk()[:100], "window": selectors.AT_RISK_WINDOW},
+    )
 
 
 @register_today_section(AREA)

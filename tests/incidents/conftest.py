@@ -21,7 +21,8 @@ def severities(db):
     found = {}
     for position, (code, name, minutes, business) in enumerate(REFERENCE, start=1):
         severity, _ = Severity.objects.get_or_create(
-            code=code, defaults={"name": name, "response_minutes": minutes, "business_hours_only": business, "position": position}
+            code=code,
+            defaults={"name": name, "response_minutes": minutes, "business_hours_only": business, "position": position},
         )
         severity_default_policy_create(severity=severity)
         found[code] = severity

@@ -44,7 +44,11 @@ class TestIncidentCreate:
         response = declare(client_for(ops_user), title="Disk full", severity="P3")
         body = response.json()
         assert response.status_code == 201
-        assert (body["status"], body["detected_at"], body["acknowledged_at"]) == ("declared", "2026-11-27T17:00:00Z", None)
+        assert (body["status"], body["detected_at"], body["acknowledged_at"]) == (
+            "declared",
+            "2026-11-27T17:00:00Z",
+            None,
+        )
 
     def test_an_unknown_severity_is_named(self, client_for, oncall_user, severities):
         response = declare(client_for(oncall_user), title="x", severity="P9")
@@ -62,8 +66,14 @@ class TestIncidentCreate:
 
     def test_services_and_from_item_are_kept(self, client_for, oncall_user, severities):
         Service.objects.create(name="Payments")
-        response = declare(client_for(oncall_user), title="x", severity="P0", services=["Payments"], from_item=42, users_affected=300)
-        assert (response.json()["services"], response.json()["from_item"], response.json()["users_affected"]) == (["Payments"], 42, 300)
+        response = declare(
+            client_for(oncall_user), title="x", severity="P0", services=["Payments"], from_item=42, users_affected=300
+        )
+        assert (response.json()["services"], response.json()["from_item"], response.json()["users_affected"]) == (
+            ["Payments"],
+            42,
+            300,
+        )
 
     def test_an_outsider_is_refused(self, client_for, outsider, severities):
         assert declare(client_for(outsider), title="x", severity="P1").status_code == 403
@@ -77,7 +87,10 @@ class TestIncidentList:
         acked = incident_declare(by=oncall_user, title="c", severity=severities["P1"])
         incident_acknowledge(incident=acked, by=oncall_user)
         client = client_for(oncall_user)
-        titles = lambda query: sorted(row["title"] for row in client.get(f"/api/v1/incidents/?{query}").json()["results"])  # noqa: E731
+
+        def titles(query):
+            return sorted(row["title"] for row in client.get(f"/api/v1/incidents/?{query}").json()["results"])
+
         assert titles("severity=P1") == ["a", "c"]
         assert titles("status=declared") == ["a", "b"]
         assert titles(f"assignee={manager_user.username}") == ["a"]
@@ -113,7 +126,9 @@ class TestAcknowledgeAndResolve:
     def test_resolve_records_resolved_at(self, client_for, oncall_user, severities):
         incident = incident_declare(by=oncall_user, title="x", severity=severities["P1"])
         incident_acknowledge(incident=incident, by=oncall_user)
-        response = client_for(oncall_user).post(f"/api/v1/incidents/{incident.pk}/resolve/", {"note": "fixed"}, content_type="application/json")
+        response = client_for(oncall_user).post(
+            f"/api/v1/incidents/{incident.pk}/resolve/", {"note": "fixed"}, content_type="application/json"
+        )
         assert response.status_code == 200
         assert response.json()["status"] == "resolved" and response.json()["resolved_at"]
 
@@ -130,27 +145,41 @@ class TestTimeline:
     def test_list_and_add_a_note(self, client_for, oncall_user, ops_user, severities):
         incident = incident_declare(by=oncall_user, title="x", severity=severities["P1"])
         client = client_for(oncall_user)
-        response = client.post(f"/api/v1/incidents/{incident.pk}/timeline/", {"text": "Restarted pods"}, content_type="application/json")
+        response = client.post(
+            f"/api/v1/incidents/{incident.pk}/timeline/", {"text": "Restarted pods"}, content_type="application/json"
+        )
         assert response.status_code == 201
         kinds = [row["kind"] for row in client.get(f"/api/v1/incidents/{incident.pk}/timeline/").json()["results"]]
         assert kinds == ["declared", "note"]
 
     def test_a_blank_note_names_text(self, client_for, oncall_user, severities):
         incident = incident_declare(by=oncall_user, title="x", severity=severities["P1"])
-        response = client_for(oncall_user).post(f"/api/v1/incidents/{incident.pk}/timeline/", {"text": ""}, content_type="application/json")
+        response = client_for(oncall_user).post(
+            f"/api/v1/incidents/{incident.pk}/timeline/", {"text": ""}, content_type="application/json"
+        )
         assert response.status_code == 400 and "text" in response.json()["error"]["fields"]
 
     def test_ops_staff_may_read_but_not_write(self, client_for, oncall_user, ops_user, severities):
         incident = incident_declare(by=oncall_user, title="x", severity=severities["P1"])
         client = client_for(ops_user)
         assert client.get(f"/api/v1/incidents/{incident.pk}/timeline/").status_code == 200
-        assert client.post(f"/api/v1/incidents/{incident.pk}/timeline/", {"text": "hi"}, content_type="application/json").status_code == 403
+        assert (
+            client.post(
+                f"/api/v1/incidents/{incident.pk}/timeline/", {"text": "hi"}, content_type="application/json"
+            ).status_code
+            == 403
+        )
 
     def test_entries_cannot_be_edited_or_deleted(self, client_for, oncall_user, severities):
         incident = incident_declare(by=oncall_user, title="x", severity=severities["P1"])
         entry = incident.timeline.get()
         client = client_for(oncall_user)
-        assert client.put(f"/api/v1/incidents/{incident.pk}/timeline/", {"text": "x"}, content_type="application/json").status_code == 405
+        assert (
+            client.put(
+                f"/api/v1/incidents/{incident.pk}/timeline/", {"text": "x"}, content_type="application/json"
+            ).status_code
+            == 405
+        )
         assert client.delete(f"/api/v1/incidents/{incident.pk}/").status_code == 405
         assert TimelineEntry.objects.get(pk=entry.pk).text == entry.text
 
@@ -162,7 +191,9 @@ class TestReview:
         incident_acknowledge(incident=incident, by=oncall_user)
         incident_resolve(incident=incident, by=oncall_user)
         url = f"/api/v1/incidents/{incident.pk}/review/"
-        response = client_for(oncall_user).patch(url, {"summary": "s", "root_cause": "r", "complete": True}, content_type="application/json")
+        response = client_for(oncall_user).patch(
+            url, {"summary": "s", "root_cause": "r", "complete": True}, content_type="application/json"
+        )
         assert response.status_code == 200 and response.json()["completed_by"] == "oscar.oncall"
         assert Incident.objects.get(pk=incident.pk).status == "reviewed"
         reader = client_for(ops_user)
@@ -172,13 +203,21 @@ class TestReview:
         incident = incident_declare(by=oncall_user, title="x", severity=severities["P1"])
         incident_acknowledge(incident=incident, by=oncall_user)
         incident_resolve(incident=incident, by=oncall_user)
-        response = client_for(ops_user).patch(f"/api/v1/incidents/{incident.pk}/review/", {"summary": "s"}, content_type="application/json")
+        response = client_for(ops_user).patch(
+            f"/api/v1/incidents/{incident.pk}/review/", {"summary": "s"}, content_type="application/json"
+        )
         assert response.status_code == 403
         assert incident.review.summary == ""
 
     def test_completing_without_a_root_cause_names_it(self, client_for, oncall_user, severities):
-        incident = incident_declare(by=oncall_user, title="x", severity=severities["P1"], now=datetime.now(UTC) - timedelta(hours=1))
+        incident = incident_declare(
+            by=oncall_user, title="x", severity=severities["P1"], now=datetime.now(UTC) - timedelta(hours=1)
+        )
         incident_acknowledge(incident=incident, by=oncall_user)
         incident_resolve(incident=incident, by=oncall_user)
-        response = client_for(oncall_user).patch(f"/api/v1/incidents/{incident.pk}/review/", {"summary": "s", "complete": True}, content_type="application/json")
+        response = client_for(oncall_user).patch(
+            f"/api/v1/incidents/{incident.pk}/review/",
+            {"summary": "s", "complete": True},
+            content_type="application/json",
+        )
         assert response.status_code == 400 and "root_cause" in response.json()["error"]["fields"]

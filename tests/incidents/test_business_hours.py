@@ -49,7 +49,7 @@ class TestAddBusinessMinutes:
 
     def test_it_refuses_naive_and_negative_input(self):
         with pytest.raises(ValueError, match="aware"):
-            add_business_minutes(datetime(2026, 1, 1), 5, BusinessCalendar())  # noqa: DTZ001
+            add_business_minutes(datetime(2026, 1, 1), 5, BusinessCalendar())
         with pytest.raises(ValueError, match="negative"):
             add_business_minutes(london(2026, 1, 1), -5, BusinessCalendar())
 
@@ -101,7 +101,7 @@ class TestBusinessMinutesBetween:
 
 ZONES = st.sampled_from(["Europe/London", "America/New_York", "Australia/Sydney", "UTC", "Asia/Kolkata"])
 HOLIDAYS = st.frozensets(st.dates(min_value=date(2026, 1, 1), max_value=date(2027, 12, 31)), max_size=20)
-STARTS = st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2027, 12, 31), timezones=st.just(UTC))  # noqa: DTZ001
+STARTS = st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2027, 12, 31), timezones=st.just(UTC))
 
 
 @settings(max_examples=150, deadline=None)

@@ -72,7 +72,9 @@ class TestImportSeverities:
         call_command("import_procedures", write(tmp_path))
         EscalationStep.objects.filter(severity__code="P0").update(repeat_every_minutes=7)
         call_command("import_procedures", write(tmp_path))
-        assert set(EscalationStep.objects.filter(severity__code="P0").values_list("repeat_every_minutes", flat=True)) == {7}
+        assert set(
+            EscalationStep.objects.filter(severity__code="P0").values_list("repeat_every_minutes", flat=True)
+        ) == {7}
 
     def test_an_unreadable_response_time_names_its_line(self, tmp_path):
         with pytest.raises(CommandError, match="line 9: Cannot read"):

@@ -49,7 +49,9 @@ class TestIncidentDeclare:
 
     @time_machine.travel(NOW, tick=False)
     def test_it_copies_the_policy_with_due_times(self, severities, ops_user):
-        incident = incident_declare(by=ops_user, title="x", severity=severities["P0"], detected_at=NOW - timedelta(minutes=5))
+        incident = incident_declare(
+            by=ops_user, title="x", severity=severities["P0"], detected_at=NOW - timedelta(minutes=5)
+        )
         steps = list(incident.escalation_steps.order_by("position"))
         assert [step.next_due_at for step in steps] == [NOW + timedelta(minutes=10), NOW + timedelta(minutes=25)]
         EscalationStep.objects.filter(severity=severities["P0"]).update(repeat_every_minutes=99)
@@ -85,7 +87,7 @@ class TestIncidentLifecycle:
 
     def test_the_second_acknowledgement_is_told_who_was_first(self, declared, oncall_user, manager_user):
         incident_acknowledge(incident=declared, by=oncall_user)
-        with pytest.raises(IncidentConflict, match="Already acknowledged by oscar.oncall"):
+        with pytest.raises(IncidentConflict, match=r"Already acknowledged by oscar\.oncall"):
             incident_acknowledge(incident=declared, by=manager_user)
 
     def test_ops_staff_may_not_acknowledge(self, declared, ops_user):

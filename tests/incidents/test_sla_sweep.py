@@ -23,7 +23,9 @@ NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 
 
 def declare_p1_61_minutes_ago(severities, by):
-    return incident_declare(by=by, title="API failures", severity=severities["P1"], detected_at=NOW - timedelta(minutes=61), now=NOW)
+    return incident_declare(
+        by=by, title="API failures", severity=severities["P1"], detected_at=NOW - timedelta(minutes=61), now=NOW
+    )
 
 
 @pytest.fixture
@@ -43,7 +45,10 @@ class TestSlaSweep:
         assert result.reminders == 1
         key = f"incident-{incident.pk}-step-{incident.escalation_steps.order_by('position').first().pk}-round-1"
         assert result.notified == [key]
-        assert sorted(Notification.objects.filter(key=key).values_list("recipient__username", flat=True)) == ["on1", "on2"]
+        assert sorted(Notification.objects.filter(key=key).values_list("recipient__username", flat=True)) == [
+            "on1",
+            "on2",
+        ]
         assert incident.timeline.filter(kind="escalation").count() == 1
 
     def test_a_second_sweep_sends_nothing_more(self, severities, team):
@@ -119,8 +124,12 @@ class TestSlaSweep:
         incident = incident_declare(by=team["ops"], title="x", severity=severities["P1"], now=NOW - timedelta(hours=2))
         incident_acknowledge(incident=incident, by=team["oncall"][0], now=NOW - timedelta(hours=2))
         incident_resolve(incident=incident, by=team["oncall"][0], now=NOW - timedelta(hours=1))
-        ActionItem.objects.create(review=incident.review, description="Add alerting", owner=team["manager"], due_date=date(2026, 11, 20))
-        ActionItem.objects.create(review=incident.review, description="Later", owner=team["manager"], due_date=date(2026, 12, 20))
+        ActionItem.objects.create(
+            review=incident.review, description="Add alerting", owner=team["manager"], due_date=date(2026, 11, 20)
+        )
+        ActionItem.objects.create(
+            review=incident.review, description="Later", owner=team["manager"], due_date=date(2026, 12, 20)
+        )
         assert sla_sweep(now=NOW).review_reminders == 1
         assert sla_sweep(now=NOW).review_reminders == 0
         assert Notification.objects.filter(recipient=team["manager"]).count() == 1
@@ -150,7 +159,7 @@ class TestConcurrentSweeps:
             try:
                 barrier.wait(timeout=10)
                 results.append(sla_sweep(now=NOW))
-            except Exception as error:  # noqa: BLE001
+            except Exception as error:
                 errors.append(error)
             finally:
                 connection.close()
@@ -187,8 +196,8 @@ class TestConcurrentSweeps:
             thread.start()
         for thread in threads:
             thread.join(timeout=30)
-        assert sorted(outcomes)[1] == "ok" or sorted(outcomes)[0].startswith("Already acknowledged by")
         assert outcomes.count("ok") == 1
+        assert any(outcome.startswith("Already acknowledged by on") for outcome in outcomes)
         assert incident.timeline.filter(kind="status").count() == 1
 
 
@@ -199,14 +208,25 @@ class TestSweepOnARealWorker:
         from incidents.tasks import sla_sweep as sweep_task
 
         incident = incident_declare(
-            by=team["ops"], title="Worker test", severity=severities["P1"], detected_at=datetime.now(UTC) - timedelta(minutes=61)
+            by=team["ops"],
+            title="Worker test",
+            severity=severities["P1"],
+            detected_at=datetime.now(UTC) - timedelta(minutes=61),
         )
         sweep_task.delay()
         sent = wait_for(
-            lambda: list(Notification.objects.filter(key__startswith=f"incident-{incident.pk}-step-", emailed_at__isnull=False)),
+            lambda: list(
+                Notification.objects.filter(key__startswith=f"incident-{incident.pk}-step-", emailed_at__isnull=False)
+            ),
             timeout=60,
         )
         assert {row.recipient.username for row in sent} <= {"on1", "on2"}
-        wait_for(lambda: Notification.objects.filter(key__startswith=f"incident-{incident.pk}-", emailed_at__isnull=True).count() == 0, timeout=60)
+        wait_for(
+            lambda: (
+                Notification.objects.filter(key__startswith=f"incident-{incident.pk}-", emailed_at__isnull=True).count()
+                == 0
+            ),
+            timeout=60,
+        )
         assert EscalationNotice.objects.filter(incident=incident).count() == 1
         assert incident.status == IncidentStatus.DECLARED

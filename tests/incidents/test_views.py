@@ -55,7 +55,9 @@ class TestDeclare:
 
     def test_a_future_detection_time_shows_next_to_the_field(self, client_for, ops_user, severities):
         future = (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
-        response = client_for(ops_user).post("/incidents/declare/", {"title": "x", "severity": "P1", "detected_at": future})
+        response = client_for(ops_user).post(
+            "/incidents/declare/", {"title": "x", "severity": "P1", "detected_at": future}
+        )
         assert response.status_code == 400
         assert b'data-error-for="detected_at"' in response.content
         assert not Incident.objects.exists()
@@ -108,9 +110,14 @@ class TestReviewPage:
         incident_acknowledge(incident=incident, by=oncall_user)
         incident_resolve(incident=incident, by=oncall_user)
         client = client_for(oncall_user)
-        response = client.post(f"/incidents/{incident.pk}/review/", {"summary": "S", "root_cause": "Bad deploy", "complete": "on"})
+        response = client.post(
+            f"/incidents/{incident.pk}/review/", {"summary": "S", "root_cause": "Bad deploy", "complete": "on"}
+        )
         assert response.status_code == 302
-        client.post(f"/incidents/{incident.pk}/review/action-items/", {"description": "Canary deploys", "owner": oncall_user.pk, "due_date": "2026-12-15"})
+        client.post(
+            f"/incidents/{incident.pk}/review/action-items/",
+            {"description": "Canary deploys", "owner": oncall_user.pk, "due_date": "2026-12-15"},
+        )
         item = ActionItem.objects.get()
         client.post(f"/incidents/{incident.pk}/review/action-items/{item.pk}/done/", {"done": "1"})
         assert ActionItem.objects.get().done
@@ -132,7 +139,9 @@ class TestReviewPage:
 class TestAtRiskAndToday:
     def test_the_board_shows_breached_and_nearly_due_only(self, client_for, ops_user, severities):
         now = datetime.now(UTC)
-        incident_declare(by=ops_user, title="Breached one", severity=severities["P1"], detected_at=now - timedelta(hours=2))
+        incident_declare(
+            by=ops_user, title="Breached one", severity=severities["P1"], detected_at=now - timedelta(hours=2)
+        )
         incident_declare(by=ops_user, title="Nearly due", severity=severities["P0"])
         incident_declare(by=ops_user, title="Plenty of time", severity=severities["P3"])
         content = client_for(ops_user).get("/incidents/at-risk/").content

@@ -19,7 +19,9 @@ class Command(BaseCommand):
         parser.add_argument("country", help="ISO country code, e.g. GB, US, DE")
         parser.add_argument("--subdivision", default=None, help="e.g. ENG for England")
         parser.add_argument("--years", nargs="+", type=int, help="default: this year and next")
-        parser.add_argument("--calendar", default=None, help="calendar name (default: the default calendar, created if missing)")
+        parser.add_argument(
+            "--calendar", default=None, help="calendar name (default: the default calendar, created if missing)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["calendar"]:
@@ -33,7 +35,11 @@ class Command(BaseCommand):
         year = timezone.localdate().year
         years = options["years"] or [year, year + 1]
         try:
-            added = calendar_fill_holidays(calendar=calendar, country=options["country"], years=years, subdivision=options["subdivision"])
+            added = calendar_fill_holidays(
+                calendar=calendar, country=options["country"], years=years, subdivision=options["subdivision"]
+            )
         except ValidationError as error:
             raise CommandError("; ".join(error.messages)) from error
-        self.stdout.write(self.style.SUCCESS(f"{added} holidays added to {calendar.name} for {', '.join(map(str, years))}."))
+        self.stdout.write(
+            self.style.SUCCESS(f"{added} holidays added to {calendar.name} for {', '.join(map(str, years))}.")
+        )
