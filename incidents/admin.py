@@ -1,1 +1,184 @@
-"""Django admin of the incidents app."""
+"""Django admin of the incidents app: severities and policies, calendars, services, incidents."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from incidents.models import (
+    ActionItem,
+    BusinessCalendar,
+    EscalationNotice,
+    EscalationStep,
+    Holiday,
+    Incident,
+    IncidentEscalationStep,
+    PostIncidentReview,
+    Service,
+    Severity,
+    TimelineEntry,
+    WorkingHours,
+)
+from incidents.services import calendar_fill_holidays
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class EscalationStepInline(admin.TabularInline):
+    model = EscalationStep
+    extra = 0
+    fields = ["position", "delay_minutes", "target", "group", "repeat_every_minutes", "max_repeats"]
+
+
+@admin.register(Severity)
+class SeverityAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "response_minutes", "business_hours_only", "position"]
+    list_editable = ["position"]
+    inlines = [EscalationStepInline]
+
+
+class WorkingHoursInline(admin.TabularInline):
+    model = WorkingHours
+    extra = 0
+
+
+class HolidayInline(admin.TabularInline):
+    model = Holiday
+    extra = 0
+
+
+class FillHolidaysForm(forms.Form):
+    country = forms.CharField(max_length=8, help_text="ISO code, e.g. GB, US, DE")
+    subdivision = forms.CharField(max_length=8, required=False, help_text="e.g. ENG")
+    years = forms.CharField(max_length=40, help_text="Comma-separated, e.g. 2026, 2027")
+
+    def clean_years(self) -> list[int]:
+        try:
+            years = [int(part) for part in self.cleaned_data["years"].replace(" ", "").split(",") if part]
+        except ValueError as error:
+            raise ValidationError("Write years as numbers separated by commas.") from error
+        if not years or any(not 1900 < year < 2200 for year in years):
+            raise ValidationError("Give one or more years between 1901 and 2199.")
+        return years
+
+
+@admin.register(BusinessCalendar)
+class BusinessCalendarAdmin(admin.ModelAdmin):
+    list_display = ["name", "time_zone", "is_default"]
+    inlines = [WorkingHoursInline, HolidayInline]
+    actions = ["fill_holidays"]
+
+    @admin.action(description="Fill holidays from the holidays package for a country")
+    def fill_holidays(self, request: HttpRequest, queryset: Any) -> HttpResponse | None:
+        year = timezone.localdate().year
+        form = FillHolidaysForm(
+            request.POST if "apply" in request.POST else None, initial={"years": f"{year}, {year + 1}"}
+        )
+        if "apply" in request.POST and form.is_valid():
+            for calendar in queryset:
+                try:
+                    added = calendar_fill_holidays(
+                        calendar=calendar, country=form.cleaned_data["country"], years=form.cleaned_data["years"],
+                        subdivision=form.cleaned_data["subdivision"] or None,
+                    )  # fmt: skip
+                except ValidationError as error:
+                    self.message_user(request, "; ".join(error.messages), messages.ERROR)
+                    return None
+                self.message_user(request, f"{added} holidays added to {calendar}.")
+            return None
+        return render(
+            request, "incidents/admin_fill_holidays.html",
+            {**self.admin_site.each_context(request), "form": form, "calendars": queryset, "title": "Fill holidays"},
+        )  # fmt: skip
+
+
+@admin.register(Service)
+class ServiceAdmin(admin.ModelAdmin):
+    list_display = ["name"]
+    search_fields = ["name"]
+
+
+class IncidentEscalationStepInline(ReadOnlyInline):
+    model = IncidentEscalationStep
+    fields = [
+        "position",
+        "delay_minutes",
+        "target",
+        "group",
+        "repeat_every_minutes",
+        "max_repeats",
+        "next_due_at",
+        "rounds_sent",
+    ]
+    readonly_fields = fields
+
+
+class TimelineInline(ReadOnlyInline):
+    model = TimelineEntry
+    fields = ["created_at", "kind", "author", "text", "from_value", "to_value"]
+    readonly_fields = fields
+
+
+@admin.register(Incident)
+class IncidentAdmin(admin.ModelAdmin):
+    """Incidents change through the portal's services; the admin shows them read-only."""
+
+    list_display = ["pk", "title", "severity", "status", "detected_at", "response_due_at", "acknowledged_at"]
+    list_filter = ["severity", "status"]
+    search_fields = ["title"]
+    inlines = [IncidentEscalationStepInline, TimelineInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(TimelineEntry)
+class TimelineEntryAdmin(admin.ModelAdmin):
+    """Timeline entries are append-only: read-only here."""
+
+    list_display = ["incident", "kind", "author", "created_at"]
+    list_filter = ["kind"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(EscalationNotice)
+class EscalationNoticeAdmin(TimelineEntryAdmin):
+    list_display = ["incident", "step", "round", "due_at", "created_at", "recipient_count"]
+    list_filter = []
+
+
+class ActionItemInline(admin.TabularInline):
+    model = ActionItem
+    extra = 0
+
+
+@admin.register(PostIncidentReview)
+class PostIncidentReviewAdmin(admin.ModelAdmin):
+    list_display = ["incident", "due_at", "completed_at"]
+    inlines = [ActionItemInline]

@@ -1,7 +1,143 @@
-"""REST API of the Incidents area, mounted under /api/v1/."""
+"""REST API of the Incidents area, mounted under /api/v1/incidents/."""
 
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.db.models import QuerySet
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
+from incidents import selectors, services
+from incidents.models import Incident, IncidentStatus
+from incidents.serializers import (
+    IncidentCreateSerializer,
+    IncidentSerializer,
+    NoteInputSerializer,
+    ResolveInputSerializer,
+    ReviewInputSerializer,
+    ReviewSerializer,
+    TimelineEntrySerializer,
+)
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+    default_detail = "Someone else changed this incident first."
+
+
+class IncidentFilter(django_filters.FilterSet):
+    severity = django_filters.CharFilter(field_name="severity__code", help_text="Severity code, e.g. P1")
+    status = django_filters.ChoiceFilter(choices=IncidentStatus.choices)
+    assignee = django_filters.CharFilter(method="filter_assignee", help_text="User id or username")
+    service = django_filters.CharFilter(method="filter_service", help_text="Service id or name")
+
+    class Meta:
+        model = Incident
+        fields = ["severity", "status", "assignee", "service"]
+
+    def filter_assignee(self, queryset: QuerySet[Incident], name: str, value: str) -> QuerySet[Incident]:
+        return selectors.incident_list(filters={"assignee": value}).filter(pk__in=queryset.values("pk"))
+
+    def filter_service(self, queryset: QuerySet[Incident], name: str, value: str) -> QuerySet[Incident]:
+        return selectors.incident_list(filters={"service": value}).filter(pk__in=queryset.values("pk"))
+
+
+def _conflict(error: services.IncidentConflict) -> Conflict:
+    return Conflict(error.message)
+
+
+class IncidentViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    """Incidents: list (filter by severity, status, assignee, service), declare, read, acknowledge, resolve."""
+
+    serializer_class = IncidentSerializer
+    filterset_class = IncidentFilter
+
+    def get_queryset(self) -> QuerySet[Incident]:
+        return selectors.incident_queryset()
+
+    def get_object(self, *, write: bool = False) -> Incident:
+        return selectors.incident_for_user(self.request.user, self.kwargs["pk"], write=write)
+
+    @extend_schema(request=IncidentCreateSerializer, responses={201: IncidentSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = IncidentCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        values["from_item_id"] = values.pop("from_item", None)
+        incident = services.incident_declare(by=request.user, **values)
+        return Response(
+            IncidentSerializer(selectors.incident_queryset().get(pk=incident.pk)).data, status=status.HTTP_201_CREATED
+        )
+
+    @extend_schema(request=None, responses={200: IncidentSerializer, 409: None})
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request: Request, pk: str) -> Response:
+        """Acknowledge; 409 names who acknowledged first."""
+        incident = self.get_object(write=True)
+        try:
+            incident = services.incident_acknowledge(incident=incident, by=request.user)
+        except services.IncidentConflict as error:
+            raise _conflict(error) from error
+        return Response(IncidentSerializer(selectors.incident_queryset().get(pk=incident.pk)).data)
+
+    @extend_schema(request=ResolveInputSerializer, responses={200: IncidentSerializer, 409: None})
+    @action(detail=True, methods=["post"])
+    def resolve(self, request: Request, pk: str) -> Response:
+        incident = self.get_object(write=True)
+        data = ResolveInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            incident = services.incident_resolve(incident=incident, by=request.user, note=data.validated_data["note"])
+        except services.IncidentConflict as error:
+            raise _conflict(error) from error
+        return Response(IncidentSerializer(selectors.incident_queryset().get(pk=incident.pk)).data)
+
+    @extend_schema(methods=["GET"], request=None, responses={200: TimelineEntrySerializer(many=True)})
+    @extend_schema(methods=["POST"], request=NoteInputSerializer, responses={201: TimelineEntrySerializer})
+    @action(detail=True, methods=["get", "post"])
+    def timeline(self, request: Request, pk: str) -> Response:
+        """List the timeline, or add a note (or a message to affected users)."""
+        if request.method == "GET":
+            incident = self.get_object()
+            page = self.paginate_queryset(selectors.timeline_for(incident))
+            return self.get_paginated_response(TimelineEntrySerializer(page, many=True).data)
+        incident = self.get_object(write=True)
+        data = NoteInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        entry = services.incident_note_add(incident=incident, by=request.user, **data.validated_data)
+        return Response(TimelineEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(methods=["GET"], request=None, responses={200: ReviewSerializer})
+    @extend_schema(methods=["PATCH"], request=ReviewInputSerializer, responses={200: ReviewSerializer})
+    @action(detail=True, methods=["get", "patch"])
+    def review(self, request: Request, pk: str) -> Response:
+        """Read the post-incident review, or write it (``complete: true`` finishes it)."""
+        incident = self.get_object(write=request.method == "PATCH")
+        review = selectors.review_for(incident)
+        if review is None:
+            raise Http404("This incident has no review yet; it opens on resolution.")
+        if request.method == "PATCH":
+            data = ReviewInputSerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            try:
+                services.review_update(review=review, by=request.user, **data.validated_data)
+            except services.IncidentConflict as error:
+                raise _conflict(error) from error
+            review = selectors.review_for(incident)
+        return Response(ReviewSerializer(review).data)
+
+
 router = SimpleRouter(trailing_slash=True)
+router.register("", IncidentViewSet, basename="incident")
 
 urlpatterns = router.urls

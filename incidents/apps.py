@@ -8,4 +8,4 @@ class IncidentsConfig(AppConfig):
 
     def ready(self) -> None:
         # Register this area's Today section and procedure loaders.
-        from incidents import views  # noqa: F401
+        from incidents import demo, procedures, views  # noqa: F401

@@ -1,1 +1,124 @@
-"""forms of the incidents app."""
+"""Forms of the incidents pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from incidents.models import IncidentStatus, Service, Severity, TimelineKind
+from incidents.services import REVIEW_FIELDS
+from opsportal.roles import Role
+
+
+def responders() -> Any:
+    names = [Role.ONCALL.value, Role.MANAGER.value, Role.ADMIN.value]
+    return get_user_model().objects.filter(is_active=True, groups__name__in=names).distinct().order_by("username")
+
+
+class SeverityChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Severity) -> str:
+        return f"{obj.code} · {obj.name} (respond within {obj.response_text})"
+
+
+class DeclareForm(forms.Form):
+    """Two fields are enough at 3 a.m.: a title and a severity. The rest is optional."""
+
+    title = forms.CharField(max_length=200, widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off"}))
+    severity = SeverityChoiceField(
+        queryset=Severity.objects.all(),
+        to_field_name="code",
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+        empty_label=None,
+    )
+    detected_at = forms.DateTimeField(
+        required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text="When it started, if earlier than now (your time zone).",
+    )  # fmt: skip
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    assignee = forms.ModelChoiceField(queryset=get_user_model().objects.none(), required=False)
+    services = forms.ModelMultipleChoiceField(
+        queryset=Service.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    users_affected = forms.IntegerField(required=False, min_value=0)
+    from_item = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = responders()
+        for name in ("detected_at", "description", "users_affected"):
+            self.fields[name].widget.attrs["class"] = "form-control"
+        self.fields["assignee"].widget.attrs["class"] = "form-select"
+
+    def clean_detected_at(self) -> Any:
+        value = self.cleaned_data.get("detected_at")
+        if value and value > timezone.now():
+            raise forms.ValidationError("The detection time cannot be in the future.")
+        return value
+
+
+class FilterForm(forms.Form):
+    severity = forms.ModelChoiceField(
+        queryset=Severity.objects.all(), to_field_name="code", required=False, empty_label="Any severity"
+    )
+    status = forms.ChoiceField(required=False, choices=[("", "Any status"), ("open", "Open"), *IncidentStatus.choices])
+    assignee = forms.ModelChoiceField(queryset=get_user_model().objects.none(), required=False, empty_label="Anyone")
+    service = forms.ModelChoiceField(queryset=Service.objects.all(), required=False, empty_label="Any service")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = responders()
+
+    def filters(self) -> dict[str, Any]:
+        if not self.is_valid():
+            return {}
+        data = self.cleaned_data
+        return {
+            "severity": data["severity"].code if data.get("severity") else "",
+            "status": data.get("status") or "",
+            "assignee": data["assignee"].pk if data.get("assignee") else "",
+            "service": data["service"].pk if data.get("service") else "",
+        }
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=5000)
+    kind = forms.ChoiceField(
+        choices=[(TimelineKind.NOTE, "Note"), (TimelineKind.MESSAGE, "Message to affected users")],
+        initial=TimelineKind.NOTE,
+    )
+
+
+class SeverityForm(forms.Form):
+    severity = SeverityChoiceField(queryset=Severity.objects.all(), to_field_name="code", empty_label=None)
+
+
+class AssignForm(forms.Form):
+    assignee = forms.ModelChoiceField(queryset=get_user_model().objects.none(), required=False, empty_label="Nobody")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = responders()
+
+
+class ReviewForm(forms.Form):
+    summary = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    root_cause = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    contributing_factors = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    lessons_learned = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    preventive_measures = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    complete = forms.BooleanField(required=False, label="Mark the review complete")
+
+    field_names = REVIEW_FIELDS
+
+
+class ActionItemForm(forms.Form):
+    description = forms.CharField(max_length=300)
+    owner = forms.ModelChoiceField(queryset=get_user_model().objects.none(), required=False)
+    due_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = get_user_model().objects.filter(is_active=True).order_by("username")

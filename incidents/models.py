@@ -1,1 +1,376 @@
-"""Models of the incidents app."""
+"""Models of the incidents app: severities and their escalation policies, the business
+calendar, incidents with their copied escalation plan, timeline, review and outbox rows."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+
+class EscalationTarget(models.TextChoices):
+    GROUP = "group", "A group"
+    ASSIGNEE = "assignee", "The assignee (on-call engineers when nobody is assigned)"
+    ONCALL = "oncall", "All on-call engineers"
+
+
+class Severity(models.Model):
+    """A severity level and its response-time SLA (P0–P3 in the reference document)."""
+
+    code = models.CharField(
+        max_length=8,
+        unique=True,
+        validators=[RegexValidator(r"^P\d$", "Use P followed by one digit, e.g. P0.")],
+        help_text="The code the API uses, e.g. P0.",
+    )
+    name = models.CharField(max_length=120)
+    response_minutes = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    business_hours_only = models.BooleanField(
+        default=False, help_text="Count the response time in business hours only (see Business calendars)."
+    )
+    escalation_audience = models.TextField(blank=True)
+    examples = models.TextField(blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "code"]
+        verbose_name_plural = "severities"
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    @property
+    def response_text(self) -> str:
+        minutes = self.response_minutes
+        text = f"{minutes // 60} h" if minutes % 60 == 0 else f"{minutes} min"
+        return text + (" (business hours)" if self.business_hours_only else "")
+
+
+class EscalationStepFields(models.Model):
+    """What a policy step and its copy on an incident share."""
+
+    position = models.PositiveIntegerField(default=0)
+    delay_minutes = models.PositiveIntegerField(default=0, help_text="Minutes after the response deadline.")
+    target = models.CharField(max_length=16, choices=EscalationTarget.choices, default=EscalationTarget.ONCALL)
+    group = models.ForeignKey(Group, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    repeat_every_minutes = models.PositiveIntegerField(default=0, help_text="0: do not repeat.")
+    max_repeats = models.PositiveIntegerField(default=0, help_text="Repeats after the first reminder.")
+
+    class Meta:
+        abstract = True
+
+    def audience_text(self) -> str:
+        if self.target == EscalationTarget.GROUP:
+            return f"group {self.group.name}" if self.group else "a deleted group"
+        return self.get_target_display()
+
+
+class EscalationStep(EscalationStepFields):
+    """One step of a severity's escalation policy."""
+
+    severity = models.ForeignKey(Severity, on_delete=models.CASCADE, related_name="escalation_steps")
+
+    class Meta:
+        ordering = ["severity", "position", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(target="group") | Q(group__isnull=False), name="escalationstep_group_needs_group"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.severity.code} +{self.delay_minutes} min → {self.audience_text()}"
+
+
+class BusinessCalendar(models.Model):
+    """Working hours and holidays that business-hours SLAs count in.
+
+    The calendar marked default is used; with none, Monday–Friday 09:00–17:00 in the portal's
+    time zone. A calendar without working-hours rows also works Monday–Friday 09:00–17:00.
+    """
+
+    name = models.CharField(max_length=100, unique=True)
+    time_zone = models.CharField(max_length=64, blank=True, help_text="Blank: the portal's time zone.")
+    is_default = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["-is_default", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["is_default"], condition=Q(is_default=True), name="one_default_calendar"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        from django.core.exceptions import ValidationError
+
+        if self.time_zone:
+            try:
+                ZoneInfo(self.time_zone)
+            except (ZoneInfoNotFoundError, ValueError) as error:
+                raise ValidationError({"time_zone": f"Unknown time zone {self.time_zone!r}."}) from error
+
+
+class WorkingHours(models.Model):
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0
+        TUESDAY = 1
+        WEDNESDAY = 2
+        THURSDAY = 3
+        FRIDAY = 4
+        SATURDAY = 5
+        SUNDAY = 6
+
+    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.CASCADE, related_name="working_hours")
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    start = models.TimeField()
+    end = models.TimeField()
+
+    class Meta:
+        ordering = ["calendar", "weekday", "start"]
+        verbose_name_plural = "working hours"
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="workinghours_end_after_start")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.start:%H:%M}–{self.end:%H:%M}"
+
+
+class Holiday(models.Model):
+    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.CASCADE, related_name="holidays")
+    date = models.DateField()
+    name = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["calendar", "date"]
+        constraints = [models.UniqueConstraint(fields=["calendar", "date"], name="one_holiday_per_calendar_date")]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.name}"
+
+
+class Service(models.Model):
+    """A service an incident can affect."""
+
+    name = models.CharField(max_length=120, unique=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class IncidentStatus(models.TextChoices):
+    DECLARED = "declared", "Declared"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    INVESTIGATING = "investigating", "Investigating"
+    RESOLVED = "resolved", "Resolved"
+    REVIEWED = "reviewed", "Reviewed"
+    CLOSED = "closed", "Closed"
+
+
+OPEN_STATUSES = (IncidentStatus.DECLARED, IncidentStatus.ACKNOWLEDGED, IncidentStatus.INVESTIGATING)
+
+
+class Incident(models.Model):
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    severity = models.ForeignKey(Severity, on_delete=models.PROTECT, related_name="incidents")
+    status = models.CharField(max_length=16, choices=IncidentStatus.choices, default=IncidentStatus.DECLARED)
+    detected_at = models.DateTimeField()
+    declared_at = models.DateTimeField(default=timezone.now)
+    declared_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_incidents"
+    )
+    services = models.ManyToManyField(Service, blank=True, related_name="incidents")
+    users_affected = models.PositiveIntegerField(null=True, blank=True)
+    response_due_at = models.DateTimeField()
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # The checklist item that raised it; linked to the checklists app later (no import here).
+    from_item_id = models.PositiveBigIntegerField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-detected_at", "-pk"]
+        indexes = [models.Index(fields=["status", "response_due_at"], name="incident_open_by_due")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(response_due_at__gte=models.F("detected_at")), name="incident_due_after_detected"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("incidents:detail", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def response_breached(self) -> bool:
+        """Return True when the response came (or is still missing) after the deadline."""
+        answered = self.acknowledged_at or timezone.now()
+        return answered > self.response_due_at
+
+
+class IncidentEscalationStep(EscalationStepFields):
+    """A policy step copied onto one incident; the sweep reads only these.
+
+    ``next_due_at`` is the next reminder's time; NULL once the step is finished, stopped by
+    acknowledgement, or superseded by a severity change.
+    """
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="escalation_steps")
+    next_due_at = models.DateTimeField(null=True, blank=True)
+    rounds_sent = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["incident", "position", "pk"]
+        indexes = [models.Index(fields=["next_due_at"], name="escalation_step_due")]
+
+    def __str__(self) -> str:
+        return f"#{self.incident_id} +{self.delay_minutes} min → {self.audience_text()}"
+
+
+class EscalationNotice(models.Model):
+    """The outbox row of one reminder: at most one per (incident, step, round)."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="escalation_notices")
+    step = models.ForeignKey(IncidentEscalationStep, on_delete=models.CASCADE, related_name="notices")
+    round = models.PositiveIntegerField()
+    due_at = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
+    recipient_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "step", "round"], name="one_notice_per_step_round"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.incident_id} step {self.step_id} round {self.round}"
+
+    @property
+    def key(self) -> str:
+        return f"incident-{self.incident_id}-step-{self.step_id}-round-{self.round}"
+
+
+class TimelineKind(models.TextChoices):
+    DECLARED = "declared", "Declared"
+    STATUS = "status", "Status change"
+    SEVERITY = "severity", "Severity change"
+    ASSIGNMENT = "assignment", "Assignment"
+    NOTE = "note", "Note"
+    MESSAGE = "message", "Message to affected users"
+    ESCALATION = "escalation", "Escalation reminder"
+
+
+class TimelineEntry(models.Model):
+    """An append-only record on an incident's timeline (never edited or deleted)."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="timeline")
+    kind = models.CharField(max_length=16, choices=TimelineKind.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    text = models.TextField(blank=True)
+    from_value = models.CharField(max_length=120, blank=True)
+    to_value = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name_plural = "timeline entries"
+        indexes = [models.Index(fields=["incident", "created_at"], name="timeline_by_incident")]
+
+    def __str__(self) -> str:
+        return f"#{self.incident_id} {self.kind} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class PostIncidentReview(models.Model):
+    """Opened when an incident is resolved; due 48 hours later."""
+
+    incident = models.OneToOneField(Incident, on_delete=models.CASCADE, related_name="review")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    due_at = models.DateTimeField()
+    summary = models.TextField(blank=True)
+    root_cause = models.TextField(blank=True)
+    contributing_factors = models.TextField(blank=True)
+    lessons_learned = models.TextField(blank=True)
+    preventive_measures = models.TextField(blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-due_at"]
+        indexes = [models.Index(fields=["completed_at", "due_at"], name="review_overdue")]
+
+    def __str__(self) -> str:
+        return f"Review of #{self.incident_id}"
+
+
+class ActionItem(models.Model):
+    review = models.ForeignKey(PostIncidentReview, on_delete=models.CASCADE, related_name="action_items")
+    description = models.CharField(max_length=300)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    due_date = models.DateField(null=True, blank=True)
+    done = models.BooleanField(default=False)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["review", "done", "due_date", "pk"]
+        indexes = [models.Index(fields=["done", "due_date"], name="action_item_overdue")]
+
+    def __str__(self) -> str:
+        return self.description
+
+
+class ReviewReminder(models.Model):
+    """The outbox row of an overdue-review or overdue-action-item reminder (one each)."""
+
+    review = models.ForeignKey(PostIncidentReview, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    action_item = models.ForeignKey(ActionItem, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["review"], condition=Q(review__isnull=False), name="one_reminder_per_review"
+            ),
+            models.UniqueConstraint(
+                fields=["action_item"], condition=Q(action_item__isnull=False), name="one_reminder_per_action_item"
+            ),
+            models.CheckConstraint(
+                condition=Q(review__isnull=True) ^ Q(action_item__isnull=True), name="reminder_for_one_thing"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"review {self.review_id}" if self.review_id else f"action item {self.action_item_id}"

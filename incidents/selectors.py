@@ -1,1 +1,128 @@
-"""selectors of the incidents app."""
+"""Reads and access checks of the incidents app, shared by HTML pages and the API."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from incidents import business_hours
+from incidents.lifecycle import DECLARERS, RESPONDERS
+from incidents.models import (
+    OPEN_STATUSES,
+    BusinessCalendar,
+    Incident,
+    IncidentStatus,
+    PostIncidentReview,
+    TimelineEntry,
+)
+from opsportal.roles import AREA_ROLES, has_role, require_role
+
+AREA = "incidents"
+# An open, unacknowledged incident is "at risk" this long before its response deadline.
+AT_RISK_WINDOW = timedelta(minutes=30)
+
+
+def business_calendar() -> business_hours.BusinessCalendar:
+    """Return the default business calendar as a plain dataclass (two queries at most)."""
+    row = BusinessCalendar.objects.filter(is_default=True).first() or BusinessCalendar.objects.first()
+    if row is None:
+        return business_hours.BusinessCalendar(time_zone=settings.TIME_ZONE)
+    hours: dict[int, list[tuple[Any, Any]]] = {}
+    for weekday, start, end in row.working_hours.values_list("weekday", "start", "end"):
+        hours.setdefault(weekday, []).append((start, end))
+    holidays = frozenset(row.holidays.values_list("date", flat=True))
+    return business_hours.BusinessCalendar(
+        time_zone=row.time_zone or settings.TIME_ZONE,
+        working_hours=hours or dict(business_hours.DEFAULT_WORKING_HOURS),
+        holidays=holidays,
+    )
+
+
+def can_view(user: Any) -> bool:
+    return has_role(user, AREA_ROLES[AREA])
+
+
+def can_declare(user: Any) -> bool:
+    return has_role(user, DECLARERS)
+
+
+def can_respond(user: Any) -> bool:
+    """Return True when the user may acknowledge, update, resolve and write reviews."""
+    return has_role(user, RESPONDERS)
+
+
+def incident_queryset() -> QuerySet[Incident]:
+    return Incident.objects.select_related("severity", "assignee", "acknowledged_by").prefetch_related("services")
+
+
+def incident_for_user(user: Any, pk: Any, *, write: bool = False) -> Incident:
+    """Return the incident ``pk`` or raise Http404/PermissionDenied.
+
+    ``write`` demands a responder role (on-call engineer, manager or admin).
+    """
+    require_role(user, AREA_ROLES[AREA])
+    if write:
+        require_role(user, RESPONDERS, "Only on-call engineers, managers and admins may change incidents.")
+    return get_object_or_404(incident_queryset(), pk=pk)
+
+
+def incident_list(*, filters: dict[str, Any] | None = None) -> QuerySet[Incident]:
+    """Return incidents filtered by severity code, status, assignee id or username, service id or name."""
+    filters = filters or {}
+    queryset = incident_queryset()
+    if filters.get("severity"):
+        queryset = queryset.filter(severity__code=filters["severity"])
+    if filters.get("status"):
+        if filters["status"] == "open":
+            queryset = queryset.filter(status__in=OPEN_STATUSES)
+        else:
+            queryset = queryset.filter(status=filters["status"])
+    assignee = filters.get("assignee")
+    if assignee:
+        if str(assignee) == "none":
+            queryset = queryset.filter(assignee__isnull=True)
+        elif str(assignee).isdigit():
+            queryset = queryset.filter(assignee_id=int(assignee))
+        else:
+            queryset = queryset.filter(assignee__username=assignee)
+    service = filters.get("service")
+    if service:
+        queryset = (
+            queryset.filter(services__pk=int(service))
+            if str(service).isdigit()
+            else queryset.filter(services__name=service)
+        )
+    return queryset.distinct() if service else queryset
+
+
+def incidents_at_risk(*, now: Any = None) -> QuerySet[Incident]:
+    """Return unacknowledged incidents past or within AT_RISK_WINDOW of their deadline, soonest first."""
+    now = now or timezone.now()
+    return (
+        incident_queryset()
+        .filter(status=IncidentStatus.DECLARED, response_due_at__lte=now + AT_RISK_WINDOW)
+        .order_by("response_due_at", "pk")
+    )
+
+
+def incidents_needing(user: Any) -> QuerySet[Incident]:
+    """Return open incidents assigned to ``user`` or unassigned and unacknowledged."""
+    return (
+        incident_queryset()
+        .filter(status__in=OPEN_STATUSES)
+        .filter(Q(assignee=user) | Q(assignee__isnull=True, status=IncidentStatus.DECLARED))
+        .order_by("response_due_at", "pk")
+    )
+
+
+def timeline_for(incident: Incident) -> QuerySet[TimelineEntry]:
+    return incident.timeline.select_related("author").order_by("created_at", "pk")
+
+
+def review_for(incident: Incident) -> PostIncidentReview | None:
+    return PostIncidentReview.objects.filter(incident=incident).select_related("owner", "completed_by").first()

@@ -1,1 +1,93 @@
-"""serializers of the incidents app."""
+"""Serializers of the incidents API: input serializers validate, output serializers render."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+from incidents.models import ActionItem, Incident, PostIncidentReview, Service, Severity, TimelineEntry, TimelineKind
+from incidents.services import REVIEW_FIELDS
+
+
+class IncidentSerializer(serializers.ModelSerializer):
+    severity = serializers.CharField(source="severity.code")
+    severity_name = serializers.CharField(source="severity.name")
+    assignee = serializers.CharField(source="assignee.username", default=None)
+    acknowledged_by = serializers.CharField(source="acknowledged_by.username", default=None)
+    services = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+    from_item = serializers.IntegerField(source="from_item_id", allow_null=True)
+    response_breached = serializers.BooleanField()
+
+    class Meta:
+        model = Incident
+        fields = [
+            "id", "title", "description", "severity", "severity_name", "status", "detected_at", "declared_at",
+            "response_due_at", "response_breached", "acknowledged_at", "acknowledged_by", "resolved_at", "closed_at",
+            "assignee", "services", "users_affected", "from_item",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class IncidentCreateSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    severity = serializers.SlugRelatedField(
+        slug_field="code", queryset=Severity.objects.all(),
+        error_messages={"does_not_exist": "Unknown severity {value}; use one of the severity codes such as P1."},
+    )  # fmt: skip
+    detected_at = serializers.DateTimeField(required=False, allow_null=True)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    assignee = serializers.SlugRelatedField(
+        slug_field="username", queryset=get_user_model().objects.filter(is_active=True), required=False, allow_null=True
+    )
+    services = serializers.SlugRelatedField(
+        slug_field="name", queryset=Service.objects.all(), many=True, required=False
+    )
+    users_affected = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    from_item = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+
+
+class TimelineEntrySerializer(serializers.ModelSerializer):
+    author = serializers.CharField(source="author.username", default=None)
+
+    class Meta:
+        model = TimelineEntry
+        fields = ["id", "kind", "author", "created_at", "text", "from_value", "to_value"]
+        read_only_fields = fields
+
+
+class NoteInputSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=5000)
+    kind = serializers.ChoiceField(choices=[TimelineKind.NOTE, TimelineKind.MESSAGE], default=TimelineKind.NOTE)
+
+
+class ResolveInputSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+
+
+class ActionItemSerializer(serializers.ModelSerializer):
+    owner = serializers.CharField(source="owner.username", default=None)
+
+    class Meta:
+        model = ActionItem
+        fields = ["id", "description", "owner", "due_date", "done", "done_at"]
+        read_only_fields = fields
+
+
+class ReviewSerializer(serializers.ModelSerializer):
+    owner = serializers.CharField(source="owner.username", default=None)
+    completed_by = serializers.CharField(source="completed_by.username", default=None)
+    action_items = ActionItemSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = PostIncidentReview
+        fields = ["incident", "owner", "due_at", *REVIEW_FIELDS, "completed_at", "completed_by", "action_items"]
+        read_only_fields = fields
+
+
+class ReviewInputSerializer(serializers.Serializer):
+    summary = serializers.CharField(required=False, allow_blank=True)
+    root_cause = serializers.CharField(required=False, allow_blank=True)
+    contributing_factors = serializers.CharField(required=False, allow_blank=True)
+    lessons_learned = serializers.CharField(required=False, allow_blank=True)
+    preventive_measures = serializers.CharField(required=False, allow_blank=True)
+    complete = serializers.BooleanField(required=False, default=False)

@@ -1,1 +1,528 @@
-"""services of the incidents app."""
+"""Every write of the incidents app.
+
+State changes are conditional UPDATEs that check their row count; what must happen once
+(a reminder per incident, step and round) is an outbox row under a unique constraint,
+written before the notification, which is mailed after commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from incidents import business_hours
+from incidents.lifecycle import BY_ACTION, RESPONDERS
+from incidents.models import (
+    ActionItem,
+    EscalationNotice,
+    EscalationStep,
+    EscalationTarget,
+    Holiday,
+    Incident,
+    IncidentEscalationStep,
+    IncidentStatus,
+    PostIncidentReview,
+    ReviewReminder,
+    Service,
+    Severity,
+    TimelineEntry,
+    TimelineKind,
+)
+from incidents.selectors import business_calendar
+from opsportal.notifications import notification_send
+from opsportal.roles import Role, require_role
+
+REVIEW_DUE_AFTER = timedelta(hours=48)
+SWEEP_BATCH = 200
+
+
+class IncidentConflict(Exception):
+    """Someone else changed the incident first, or the change is not allowed from its status."""
+
+    def __init__(self, message: str, *, field: str = "status") -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+# Severities and their policies ---------------------------------------------------------------
+
+
+def _default_policy(code: str) -> list[dict[str, Any]]:
+    """Return the default escalation steps for a severity code (used when it has none)."""
+    oncall = {"target": EscalationTarget.ONCALL}
+    manager = {"target": EscalationTarget.GROUP, "group_name": Role.MANAGER.value}
+    assignee = {"target": EscalationTarget.ASSIGNEE}
+    table = {
+        "P0": [{**oncall, "delay_minutes": 0, "repeat_every_minutes": 5, "max_repeats": 6},
+               {**manager, "delay_minutes": 15, "repeat_every_minutes": 15, "max_repeats": 4}],
+        "P1": [{**oncall, "delay_minutes": 0, "repeat_every_minutes": 15, "max_repeats": 4},
+               {**manager, "delay_minutes": 30, "repeat_every_minutes": 30, "max_repeats": 2}],
+        "P2": [{**assignee, "delay_minutes": 0, "repeat_every_minutes": 60, "max_repeats": 2},
+               {**manager, "delay_minutes": 240, "repeat_every_minutes": 0, "max_repeats": 0}],
+    }  # fmt: skip
+    return table.get(code, [{**assignee, "delay_minutes": 0}, {**manager, "delay_minutes": 1440}])
+
+
+def severity_default_policy_create(*, severity: Severity) -> int:
+    """Give ``severity`` the default escalation policy unless it has steps; return steps created."""
+    if severity.escalation_steps.exists():
+        return 0
+    rows = []
+    for position, spec in enumerate(_default_policy(severity.code), start=1):
+        spec = dict(spec)
+        group = None
+        if "group_name" in spec:
+            group = Group.objects.get_or_create(name=spec.pop("group_name"))[0]
+        rows.append(EscalationStep(severity=severity, position=position, group=group, **spec))
+    EscalationStep.objects.bulk_create(rows)
+    return len(rows)
+
+
+def response_due_at(
+    *, detected_at: datetime, severity: Severity, calendar: business_hours.BusinessCalendar | None = None
+) -> datetime:
+    """Return the response deadline for an incident of ``severity`` detected at ``detected_at``."""
+    if severity.business_hours_only:
+        return business_hours.add_business_minutes(
+            detected_at, severity.response_minutes, calendar or business_calendar()
+        )
+    return detected_at + timedelta(minutes=severity.response_minutes)
+
+
+def _copy_policy(*, incident: Incident, active: bool) -> None:
+    """Copy the severity's current policy onto the incident, so later policy edits never change it."""
+    steps = list(EscalationStep.objects.filter(severity=incident.severity_id).order_by("position", "pk"))
+    IncidentEscalationStep.objects.bulk_create(
+        IncidentEscalationStep(
+            incident=incident,
+            position=step.position,
+            delay_minutes=step.delay_minutes,
+            target=step.target,
+            group_id=step.group_id,
+            repeat_every_minutes=step.repeat_every_minutes,
+            max_repeats=step.max_repeats,
+            next_due_at=incident.response_due_at + timedelta(minutes=step.delay_minutes) if active else None,
+        )
+        for step in steps
+    )
+
+
+def _timeline(
+    incident: Incident,
+    kind: str,
+    by: Any,
+    text: str = "",
+    *,
+    from_value: str = "",
+    to_value: str = "",
+    at: datetime | None = None,
+) -> TimelineEntry:
+    return TimelineEntry.objects.create(
+        incident=incident, kind=kind, author=by if getattr(by, "pk", None) else None, text=text,
+        from_value=from_value[:120], to_value=to_value[:120], created_at=at or timezone.now(),
+    )  # fmt: skip
+
+
+# Incidents -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def incident_declare(
+    *,
+    by: Any,
+    title: str,
+    severity: Severity,
+    detected_at: datetime | None = None,
+    description: str = "",
+    assignee: Any = None,
+    services: Iterable[Service] = (),
+    users_affected: int | None = None,
+    from_item_id: int | None = None,
+    now: datetime | None = None,
+) -> Incident:
+    """Declare an incident, compute its response deadline and copy its escalation policy."""
+    require_role(by, (Role.OPS, *RESPONDERS), "You need a portal role to declare incidents.")
+    now = now or timezone.now()
+    detected_at = detected_at or now
+    errors: dict[str, str] = {}
+    if detected_at > now:
+        errors["detected_at"] = "The detection time cannot be in the future."
+    if not (title or "").strip():
+        errors["title"] = "Give the incident a title."
+    if errors:
+        raise ValidationError(errors)
+    incident = Incident.objects.create(
+        title=title.strip(),
+        description=description,
+        severity=severity,
+        detected_at=detected_at,
+        declared_at=now,
+        declared_by=by,
+        assignee=assignee,
+        users_affected=users_affected,
+        response_due_at=response_due_at(detected_at=detected_at, severity=severity),
+        from_item_id=from_item_id,
+    )
+    if services:
+        incident.services.set(services)
+    _copy_policy(incident=incident, active=True)
+    _timeline(
+        incident,
+        TimelineKind.DECLARED,
+        by,
+        f"Declared as {severity.code} {severity.name}.",
+        to_value=severity.code,
+        at=now,
+    )
+    if assignee is not None:
+        _timeline(
+            incident,
+            TimelineKind.ASSIGNMENT,
+            by,
+            f"Assigned to {assignee.get_username()}.",
+            to_value=assignee.get_username(),
+            at=now,
+        )
+    return incident
+
+
+@transaction.atomic
+def incident_transition(
+    *, incident: Incident, action: str, by: Any, note: str = "", now: datetime | None = None
+) -> Incident:
+    """Make the lifecycle transition ``action`` (see incidents.lifecycle) and return the fresh incident.
+
+    Raise IncidentConflict when the incident is not in a status the action starts from,
+    including when someone else changed it first.
+    """
+    transition = BY_ACTION.get(action)
+    if transition is None:
+        raise ValidationError({"action": f"Unknown action {action!r}."})
+    require_role(by, transition.roles, f"Only on-call engineers, managers and admins may {action} incidents.")
+    now = now or timezone.now()
+    if (
+        action == "review"
+        and not PostIncidentReview.objects.filter(incident=incident, completed_at__isnull=False).exists()
+    ):
+        raise IncidentConflict("Complete the post-incident review first.")
+    changes: dict[str, Any] = {"status": transition.target, "updated_at": now}
+    if transition.target == IncidentStatus.ACKNOWLEDGED:
+        changes.update(acknowledged_at=now, acknowledged_by=by)
+    elif transition.target == IncidentStatus.RESOLVED:
+        changes["resolved_at"] = now
+    elif transition.target == IncidentStatus.CLOSED:
+        changes["closed_at"] = now
+    elif action == "reopen":
+        changes.update(resolved_at=None, closed_at=None)
+    previous = Incident.objects.filter(pk=incident.pk).values_list("status", flat=True).first()
+    updated = Incident.objects.filter(pk=incident.pk, status__in=transition.source).update(**changes)
+    if updated != 1:
+        current = Incident.objects.select_related("acknowledged_by").get(pk=incident.pk)
+        if action == "acknowledge" and current.acknowledged_by is not None:
+            when = timezone.localtime(current.acknowledged_at).strftime("%H:%M:%S")
+            raise IncidentConflict(f"Already acknowledged by {current.acknowledged_by.get_username()} at {when}.")
+        raise IncidentConflict(f"Cannot {action} an incident that is {current.get_status_display().lower()}.")
+    if transition.target == IncidentStatus.ACKNOWLEDGED:
+        # The sweep already skips acknowledged incidents; clearing the plan keeps it honest.
+        incident.escalation_steps.filter(next_due_at__isnull=False).update(next_due_at=None)
+    _timeline(incident, TimelineKind.STATUS, by, note, from_value=previous or "", to_value=transition.target, at=now)
+    if transition.target == IncidentStatus.RESOLVED:
+        PostIncidentReview.objects.get_or_create(
+            incident=incident, defaults={"due_at": now + REVIEW_DUE_AFTER, "owner": incident.assignee or by}
+        )
+    return Incident.objects.select_related("severity", "assignee", "acknowledged_by").get(pk=incident.pk)
+
+
+def incident_acknowledge(*, incident: Incident, by: Any, now: datetime | None = None) -> Incident:
+    return incident_transition(incident=incident, action="acknowledge", by=by, now=now)
+
+
+def incident_resolve(*, incident: Incident, by: Any, note: str = "", now: datetime | None = None) -> Incident:
+    return incident_transition(incident=incident, action="resolve", by=by, note=note, now=now)
+
+
+@transaction.atomic
+def incident_change_severity(
+    *, incident: Incident, severity: Severity, by: Any, now: datetime | None = None
+) -> Incident:
+    """Change the severity, recompute the deadline and replace the escalation plan."""
+    require_role(by, RESPONDERS, "Only on-call engineers, managers and admins may change incidents.")
+    if severity.pk == incident.severity_id:
+        return incident
+    old_code = incident.severity.code
+    due = response_due_at(detected_at=incident.detected_at, severity=severity)
+    updated = Incident.objects.filter(pk=incident.pk, severity_id=incident.severity_id).update(
+        severity=severity, response_due_at=due, updated_at=now or timezone.now()
+    )
+    if updated != 1:
+        raise IncidentConflict("Someone else changed the severity first; reload and try again.", field="severity")
+    incident.severity, incident.response_due_at = severity, due
+    # Superseded steps stop; their notices stay as history.
+    incident.escalation_steps.filter(next_due_at__isnull=False).update(next_due_at=None)
+    _copy_policy(incident=incident, active=incident.status == IncidentStatus.DECLARED)
+    _timeline(
+        incident,
+        TimelineKind.SEVERITY,
+        by,
+        f"Severity {old_code} → {severity.code}.",
+        from_value=old_code,
+        to_value=severity.code,
+        at=now,
+    )
+    return incident
+
+
+@transaction.atomic
+def incident_assign(*, incident: Incident, assignee: Any, by: Any, now: datetime | None = None) -> Incident:
+    """Assign the incident (or unassign it with ``assignee=None``)."""
+    require_role(by, RESPONDERS, "Only on-call engineers, managers and admins may change incidents.")
+    if (assignee.pk if assignee else None) == incident.assignee_id:
+        return incident
+    old = incident.assignee.get_username() if incident.assignee else ""
+    Incident.objects.filter(pk=incident.pk).update(assignee=assignee, updated_at=now or timezone.now())
+    incident.assignee = assignee
+    new = assignee.get_username() if assignee else ""
+    _timeline(
+        incident,
+        TimelineKind.ASSIGNMENT,
+        by,
+        f"Assigned to {new}." if new else "Unassigned.",
+        from_value=old,
+        to_value=new,
+        at=now,
+    )
+    return incident
+
+
+@transaction.atomic
+def incident_note_add(
+    *, incident: Incident, by: Any, text: str, kind: str = TimelineKind.NOTE, now: datetime | None = None
+) -> TimelineEntry:
+    """Append a note or a message to affected users to the timeline."""
+    require_role(by, RESPONDERS, "Only on-call engineers, managers and admins may add to the timeline.")
+    if kind not in (TimelineKind.NOTE, TimelineKind.MESSAGE):
+        raise ValidationError({"kind": "Only notes and messages to users can be added by hand."})
+    if not (text or "").strip():
+        raise ValidationError({"text": "Write something."})
+    return _timeline(incident, kind, by, text.strip(), at=now)
+
+
+# Reviews ------------------------------------------------------------------------------------
+
+REVIEW_FIELDS = ("summary", "root_cause", "contributing_factors", "lessons_learned", "preventive_measures")
+
+
+@transaction.atomic
+def review_update(
+    *, review: PostIncidentReview, by: Any, complete: bool = False, now: datetime | None = None, **values: str
+) -> PostIncidentReview:
+    """Save the review's text; with ``complete``, mark it done and move the incident to reviewed."""
+    require_role(by, RESPONDERS, "Only on-call engineers, managers and admins may write reviews.")
+    unknown = set(values) - set(REVIEW_FIELDS)
+    if unknown:
+        raise ValidationError({name: "Not a review field." for name in unknown})
+    for name, value in values.items():
+        setattr(review, name, value or "")
+    if complete:
+        missing = {
+            name: "Needed to complete the review."
+            for name in ("summary", "root_cause")
+            if not getattr(review, name).strip()
+        }
+        if missing:
+            raise ValidationError(missing)
+        review.completed_at = review.completed_at or now or timezone.now()
+        review.completed_by = review.completed_by or by
+    review.save(update_fields=[*values, "completed_at", "completed_by", "updated_at"])
+    if complete and Incident.objects.filter(pk=review.incident_id, status=IncidentStatus.RESOLVED).exists():
+        incident_transition(incident=review.incident, action="review", by=by, now=now)
+    return review
+
+
+@transaction.atomic
+def action_item_add(
+    *, review: PostIncidentReview, by: Any, description: str, owner: Any = None, due_date: date | None = None
+) -> ActionItem:
+    require_role(by, RESPONDERS, "Only on-call engineers, managers and admins may write reviews.")
+    if not (description or "").strip():
+        raise ValidationError({"description": "Describe the action."})
+    return ActionItem.objects.create(review=review, description=description.strip(), owner=owner, due_date=due_date)
+
+
+def action_item_set_done(*, item: ActionItem, by: Any, done: bool = True) -> ActionItem:
+    require_role(by, RESPONDERS, "Only on-call engineers, managers and admins may write reviews.")
+    ActionItem.objects.filter(pk=item.pk).update(done=done, done_at=timezone.now() if done else None)
+    item.refresh_from_db()
+    return item
+
+
+# The business calendar ---------------------------------------------------------------------
+
+
+def calendar_fill_holidays(*, calendar: Any, country: str, years: Sequence[int], subdivision: str | None = None) -> int:
+    """Add the public holidays of ``country`` for ``years`` from the ``holidays`` package; return how many were new."""
+    import holidays as holidays_package
+
+    try:
+        found = holidays_package.country_holidays(country.upper(), subdiv=subdivision, years=list(years))
+    except NotImplementedError as error:
+        raise ValidationError({"country": f"The holidays package does not know country {country!r}."}) from error
+    rows = [Holiday(calendar=calendar, date=day, name=str(name)[:120]) for day, name in sorted(found.items())]
+    before = Holiday.objects.filter(calendar=calendar).count()
+    Holiday.objects.bulk_create(rows, ignore_conflicts=True)
+    return Holiday.objects.filter(calendar=calendar).count() - before
+
+
+# The SLA sweep --------------------------------------------------------------------------------
+
+
+@dataclass
+class SweepResult:
+    reminders: int = 0
+    review_reminders: int = 0
+    notified: list[str] = field(default_factory=list)
+
+
+def _claim(queryset: Any) -> Any:
+    """Lock the rows for this transaction; on PostgreSQL skip rows another sweep holds."""
+    if connection.vendor == "postgresql":
+        return queryset.select_for_update(skip_locked=True, of=("self",))
+    return queryset  # SQLite serialises writers: the transaction is the lock.
+
+
+def _oncall_users() -> list[Any]:
+    return list(get_user_model().objects.filter(groups__name=Role.ONCALL.value, is_active=True).distinct())
+
+
+def _audience(step: IncidentEscalationStep) -> list[Any]:
+    if step.target == EscalationTarget.GROUP and step.group_id:
+        return list(get_user_model().objects.filter(groups=step.group_id, is_active=True).distinct())
+    if step.target == EscalationTarget.ASSIGNEE and step.incident.assignee_id:
+        return [step.incident.assignee]
+    return _oncall_users()
+
+
+def _inserted(model: type, **values: Any) -> bool:
+    """Insert an outbox row; return False when it already exists (another sweep wrote it)."""
+    try:
+        with transaction.atomic():
+            model.objects.create(**values)
+    except IntegrityError:
+        return False
+    return True
+
+
+def _next_due(step: IncidentEscalationStep, round_sent: int, now: datetime) -> datetime | None:
+    """Return when the next round is due, or None after the last one.
+
+    A sweep that ran late (workers down) sends one catch-up round, not a burst of them.
+    """
+    if not step.repeat_every_minutes or round_sent > step.max_repeats:
+        return None
+    interval = timedelta(minutes=step.repeat_every_minutes)
+    candidate = step.next_due_at + interval
+    return candidate if candidate > now else now + interval
+
+
+def sla_sweep(*, now: datetime | None = None) -> SweepResult:
+    """Send every due escalation and review reminder exactly once.
+
+    1. In one transaction, claim due steps of unacknowledged incidents (skip_locked on PostgreSQL).
+    2. For each: write its EscalationNotice (unique per incident, step, round) before anything else.
+    3. Create the in-app notifications (mailed after commit) and advance the step to its next round.
+    4. Do the same for overdue reviews and overdue action items, once each.
+    """
+    now = now or timezone.now()
+    result = SweepResult()
+    with transaction.atomic():
+        due = _claim(
+            IncidentEscalationStep.objects.filter(next_due_at__lte=now, incident__status=IncidentStatus.DECLARED)
+            .select_related("incident", "incident__severity", "incident__assignee", "group")
+            .order_by("next_due_at", "pk")
+        )[:SWEEP_BATCH]
+        for step in due:
+            _escalate(step, now, result)
+    with transaction.atomic():
+        _remind_reviews(now, result)
+    return result
+
+
+def _escalate(step: IncidentEscalationStep, now: datetime, result: SweepResult) -> None:
+    incident = step.incident
+    round_number = step.rounds_sent + 1
+    next_due = _next_due(step, round_number, now)
+    advanced = IncidentEscalationStep.objects.filter(pk=step.pk, rounds_sent=step.rounds_sent).update(
+        rounds_sent=round_number, next_due_at=next_due
+    )
+    if advanced != 1 or not _inserted(
+        EscalationNotice, incident=incident, step=step, round=round_number, due_at=step.next_due_at, created_at=now
+    ):
+        return  # another sweep sent this round
+    recipients = _audience(step)
+    key = f"incident-{incident.pk}-step-{step.pk}-round-{round_number}"
+    late = int((now - incident.response_due_at).total_seconds() // 60)
+    subject = f"{incident.severity.code} not acknowledged: {incident.title}"
+    body = (
+        f"Incident #{incident.pk} ({incident.severity.code} {incident.severity.name}) is not acknowledged; "
+        f"its response deadline passed {late} minutes ago. Reminder {round_number} to {step.audience_text()}."
+    )
+    notification_send(recipients=recipients, key=key, subject=subject, body=body, link=incident.get_absolute_url())
+    EscalationNotice.objects.filter(incident=incident, step=step, round=round_number).update(
+        recipient_count=len(recipients)
+    )
+    _timeline(
+        incident,
+        TimelineKind.ESCALATION,
+        None,
+        f"Reminder {round_number} sent to {step.audience_text()} ({len(recipients)} people).",
+        at=now,
+    )
+    result.reminders += 1
+    result.notified.append(key)
+
+
+def _remind_reviews(now: datetime, result: SweepResult) -> None:
+    reviews = _claim(
+        PostIncidentReview.objects.filter(completed_at__isnull=True, due_at__lte=now)
+        .exclude(pk__in=ReviewReminder.objects.filter(review__isnull=False).values("review_id"))
+        .select_related("incident", "owner", "incident__assignee")
+    )[:SWEEP_BATCH]
+    for review in reviews:
+        if not _inserted(ReviewReminder, review=review, created_at=now):
+            continue
+        owner = review.owner or review.incident.assignee
+        key = f"incident-{review.incident_id}-review-overdue"
+        notification_send(
+            recipients=[owner] if owner else _oncall_users(), key=key,
+            subject=f"Post-incident review overdue: {review.incident.title}",
+            body=f"The review of incident #{review.incident_id} was due {timezone.localtime(review.due_at):%Y-%m-%d %H:%M}.",
+            link=review.incident.get_absolute_url(),
+        )  # fmt: skip
+        result.review_reminders += 1
+        result.notified.append(key)
+    today = timezone.localdate(now)
+    items = _claim(
+        ActionItem.objects.filter(done=False, due_date__lt=today, owner__isnull=False)
+        .exclude(pk__in=ReviewReminder.objects.filter(action_item__isnull=False).values("action_item_id"))
+        .select_related("review", "owner")
+    )[:SWEEP_BATCH]
+    for item in items:
+        if not _inserted(ReviewReminder, action_item=item, created_at=now):
+            continue
+        key = f"incident-{item.review.incident_id}-action-{item.pk}-overdue"
+        notification_send(
+            recipients=[item.owner], key=key, subject=f"Action item overdue: {item.description[:120]}",
+            body=f"Due {item.due_date:%Y-%m-%d}, from the review of incident #{item.review.incident_id}.",
+            link=f"/incidents/{item.review.incident_id}/",
+        )  # fmt: skip
+        result.review_reminders += 1
+        result.notified.append(key)

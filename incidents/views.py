@@ -2,30 +2,216 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from typing import Any
 
-from opsportal.roles import AREA_ROLES, require_role
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from incidents import selectors, services
+from incidents.forms import ActionItemForm, AssignForm, DeclareForm, FilterForm, NoteForm, ReviewForm, SeverityForm
+from incidents.lifecycle import BY_ACTION, DECLARERS, available_actions
+from incidents.models import ActionItem, Incident, PostIncidentReview
+from opsportal.roles import AREA_ROLES, can_see_area, require_role
 from opsportal.today import TodaySection, register_today_section
 
 AREA = "incidents"
+PAGE_SIZE = 25
 
 
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
-    """Show the area's front page."""
+    """List incidents with filters, live SLA countdowns and breach badges."""
     require_role(request.user, AREA_ROLES[AREA])
-    return render(request, "opsportal/area_placeholder.html", {"area_title": "Incidents"})
+    form = FilterForm(request.GET or None)
+    queryset = selectors.incident_list(filters=form.filters() if request.GET else {})
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request, "incidents/index.html",
+        {"form": form, "page": page, "query": query.urlencode(), "can_declare": selectors.can_declare(request.user)},
+    )  # fmt: skip
+
+
+@require_http_methods(["GET", "POST"])
+def declare(request: HttpRequest) -> HttpResponse:
+    """Declare an incident: a title and a severity are enough."""
+    require_role(
+        request.user, DECLARERS, "Only Ops staff, on-call engineers, managers and admins may declare incidents."
+    )
+    form = DeclareForm(request.POST or None, initial={"from_item": request.GET.get("from_item")})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            incident = services.incident_declare(
+                by=request.user, title=data["title"], severity=data["severity"], detected_at=data["detected_at"],
+                description=data["description"], assignee=data["assignee"], services=data["services"],
+                users_affected=data["users_affected"], from_item_id=data["from_item"],
+            )  # fmt: skip
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Incident #{incident.pk} declared; respond by the deadline shown.")
+            return redirect(incident)
+    return render(request, "incidents/declare.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def _detail_context(request: HttpRequest, incident: Incident, **forms: Any) -> dict[str, Any]:
+    can_respond = selectors.can_respond(request.user)
+    return {
+        "incident": incident,
+        "timeline": selectors.timeline_for(incident),
+        "review": selectors.review_for(incident),
+        "escalation_steps": incident.escalation_steps.select_related("group").order_by("position", "pk"),
+        "actions": [t for t in available_actions(incident.status) if t.action != "review"] if can_respond else [],
+        "can_respond": can_respond,
+        "note_form": forms.get("note_form") or NoteForm(),
+        "severity_form": SeverityForm(initial={"severity": incident.severity.code}),
+        "assign_form": AssignForm(initial={"assignee": incident.assignee_id}),
+    }
+
+
+@require_GET
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show one incident with its timeline, actions and review."""
+    incident = selectors.incident_for_user(request.user, pk)
+    return render(request, "incidents/detail.html", _detail_context(request, incident))
+
+
+@require_POST
+def transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Acknowledge, investigate, resolve, close or reopen an incident."""
+    incident = selectors.incident_for_user(request.user, pk, write=True)
+    if action not in BY_ACTION:
+        return HttpResponse("Unknown action.", status=404)
+    try:
+        services.incident_transition(
+            incident=incident, action=action, by=request.user, note=request.POST.get("note", "")
+        )
+    except services.IncidentConflict as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"Incident #{incident.pk}: {BY_ACTION[action].target.label.lower()}.")
+    return redirect(incident)
+
+
+@require_POST
+def note(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add a note or a message to affected users to the timeline."""
+    incident = selectors.incident_for_user(request.user, pk, write=True)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        try:
+            services.incident_note_add(
+                incident=incident, by=request.user, text=form.cleaned_data["text"], kind=form.cleaned_data["kind"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return redirect(incident)
+    return render(request, "incidents/detail.html", _detail_context(request, incident, note_form=form), status=400)
+
+
+@require_POST
+def change_severity(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = selectors.incident_for_user(request.user, pk, write=True)
+    form = SeverityForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a severity from the list.")
+        return redirect(incident)
+    try:
+        services.incident_change_severity(incident=incident, severity=form.cleaned_data["severity"], by=request.user)
+    except services.IncidentConflict as error:
+        messages.error(request, error.message)
+    return redirect(incident)
+
+
+@require_POST
+def assign(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = selectors.incident_for_user(request.user, pk, write=True)
+    form = AssignForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose an on-call engineer, manager or admin.")
+        return redirect(incident)
+    services.incident_assign(incident=incident, assignee=form.cleaned_data["assignee"], by=request.user)
+    return redirect(incident)
+
+
+@require_http_methods(["GET", "POST"])
+def review(request: HttpRequest, pk: int) -> HttpResponse:
+    """Read (everyone) or write (responders) the post-incident review."""
+    incident = selectors.incident_for_user(request.user, pk, write=request.method == "POST")
+    review_row = get_object_or_404(
+        PostIncidentReview.objects.select_related("owner", "completed_by"), incident=incident
+    )
+    form = ReviewForm(
+        request.POST or None, initial={name: getattr(review_row, name) for name in ReviewForm.field_names}
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.review_update(
+                review=review_row,
+                by=request.user,
+                complete=data["complete"],
+                **{name: data[name] for name in ReviewForm.field_names},
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Review saved.")
+            return redirect("incidents:review", pk=incident.pk)
+    return render(
+        request, "incidents/review.html",
+        {"incident": incident, "review": review_row, "form": form, "item_form": ActionItemForm(),
+         "items": review_row.action_items.select_related("owner"), "can_respond": selectors.can_respond(request.user)},
+        status=400 if form.errors else 200,
+    )  # fmt: skip
+
+
+@require_POST
+def action_item_add(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = selectors.incident_for_user(request.user, pk, write=True)
+    review_row = get_object_or_404(PostIncidentReview, incident=incident)
+    form = ActionItemForm(request.POST)
+    if form.is_valid():
+        services.action_item_add(review=review_row, by=request.user, **form.cleaned_data)
+    else:
+        messages.error(request, "An action item needs a description; the due date must be a date.")
+    return redirect("incidents:review", pk=incident.pk)
+
+
+@require_POST
+def action_item_done(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+    incident = selectors.incident_for_user(request.user, pk, write=True)
+    item = get_object_or_404(ActionItem, pk=item_pk, review__incident=incident)
+    services.action_item_set_done(item=item, by=request.user, done=request.POST.get("done", "1") == "1")
+    return redirect("incidents:review", pk=incident.pk)
+
+
+@require_GET
+def at_risk(request: HttpRequest) -> HttpResponse:
+    """Show unacknowledged incidents nearing or past their response deadline."""
+    require_role(request.user, AREA_ROLES[AREA])
+    return render(
+        request,
+        "incidents/at_risk.html",
+        {"incidents": selectors.incidents_at_risk()[:100], "window": selectors.AT_RISK_WINDOW},
+    )
 
 
 @register_today_section(AREA)
 def today_section(request: HttpRequest) -> TodaySection | None:
-    """Return this area's block on Today, or None when the user may not see the area."""
-    if not request.user.is_authenticated:
+    """Return open incidents that need the user and those at risk, or None without the area."""
+    if not request.user.is_authenticated or not can_see_area(request.user, AREA):
         return None
-    from opsportal.roles import can_see_area
-
-    if not can_see_area(request.user, AREA):
-        return None
-    return TodaySection(area=AREA, title="Incidents", template="opsportal/_today_placeholder.html", link="/incidents/")
+    needing = list(selectors.incidents_needing(request.user)[:10]) if selectors.can_respond(request.user) else []
+    at_risk_list = [incident for incident in selectors.incidents_at_risk()[:10] if incident not in needing]
+    return TodaySection(
+        area=AREA, title="Incidents", template="incidents/_today.html", link="/incidents/",
+        context={"needing": needing, "at_risk": at_risk_list, "can_declare": selectors.can_declare(request.user)},
+    )  # fmt: skip

@@ -236,6 +236,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "heartbeat": {"task": "opsportal.tasks.heartbeat", "schedule": timedelta(seconds=60)},
     # Changes waiting for approval too long, and windows that passed unimplemented: remind once.
     "changes-reminders": {"task": "changes.tasks.send_reminders", "schedule": timedelta(minutes=5)},
+    # Send due incident escalation and overdue-review reminders (each exactly once).
+    "incidents-sla-sweep": {"task": "incidents.tasks.sla_sweep", "schedule": timedelta(seconds=15)},
 }
 
 # Django REST framework --------------------------------------------------------------------
