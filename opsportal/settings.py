@@ -233,6 +233,10 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Prove the worker is alive: /healthz reports the last time this ran.
     "heartbeat": {"task": "opsportal.tasks.heartbeat", "schedule": timedelta(seconds=60)},
+    # Create the checklist runs due by now; self-healing (looks back two days) and idempotent.
+    "checklists-generate": {"task": "checklists.tasks.generate_due_runs", "schedule": timedelta(minutes=5)},
+    # Mark checklist runs missed when their window closes; remind owners of overdue runs once.
+    "checklists-sweep": {"task": "checklists.tasks.sweep_runs", "schedule": timedelta(seconds=60)},
 }
 
 # Django REST framework --------------------------------------------------------------------
