@@ -60,6 +60,10 @@ class ChecklistRunDetailSerializer(ChecklistRunSerializer):
         fields = [*ChecklistRunSerializer.Meta.fields, "items"]
 
 
+class EmptyInputSerializer(serializers.Serializer):
+    """No input (untick)."""
+
+
 class TickInputSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=NOTE_MAX_LENGTH, default="")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import threading
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 
 import pytest
 import time_machine
@@ -57,7 +57,12 @@ class TestGenerateChecklistsCommand:
     def test_the_monday_adds_the_weekly_run_and_no_monthly_run(self, procedures, client_for, ops_user):
         generate("--date", "2026-12-07")
         names = runs_on(client_for(ops_user), "2026-12-07")
-        assert names == {"Morning Startup": 6, "Midday Review": 5, "Evening Wrap-up": 5, "Monday - Planning and Strategy": 4}
+        assert names == {
+            "Morning Startup": 6,
+            "Midday Review": 5,
+            "Evening Wrap-up": 5,
+            "Monday - Planning and Strategy": 4,
+        }
 
     def test_the_22nd_adds_the_fourth_week_run(self, procedures, client_for, ops_user):
         generate("--date", "2026-12-22")
@@ -150,5 +155,3 @@ class TestConcurrentGeneration:
         assert ChecklistRun.objects.filter(period_date=date(2026, 12, 1)).count() == 4
         for run in ChecklistRun.objects.all():
             assert run.items.count() == run.items_total
-
-

@@ -56,8 +56,14 @@ class TestBundledDocument:
         morning = templates["Morning Startup"]
         assert (morning.frequency, morning.time_of_day.hour, morning.items.count()) == ("daily", 8, 6)
         assert templates["Evening Wrap-up"].time_of_day.hour == 18
-        assert (templates["Wednesday - Content and Quality Assurance"].frequency, templates["Wednesday - Content and Quality Assurance"].weekdays) == ("weekly", [2])
-        assert (templates["Third Week - Content and Marketing"].frequency, templates["Third Week - Content and Marketing"].week_of_month) == ("monthly", 3)
+        assert (
+            templates["Wednesday - Content and Quality Assurance"].frequency,
+            templates["Wednesday - Content and Quality Assurance"].weekdays,
+        ) == ("weekly", [2])
+        assert (
+            templates["Third Week - Content and Marketing"].frequency,
+            templates["Third Week - Content and Marketing"].week_of_month,
+        ) == ("monthly", 3)
         assert {t.owner_group.name for t in templates.values()} == {Role.OPS.value}
 
     def test_importing_again_updates_in_place_and_never_duplicates(self, procedures):
@@ -71,7 +77,12 @@ class TestAnotherDocumentOfTheSameShape:
     def test_it_reads_titles_times_weekdays_and_weeks_from_the_document(self):
         load(OTHER_DOCUMENT)
         templates = {t.name: t for t in ChecklistTemplate.objects.all()}
-        assert set(templates) == {"Shift Handover", "Night Check", "Tuesday & Thursday - Patch Review", "Second Week - Capacity Review"}
+        assert set(templates) == {
+            "Shift Handover",
+            "Night Check",
+            "Tuesday & Thursday - Patch Review",
+            "Second Week - Capacity Review",
+        }
         assert (templates["Shift Handover"].time_of_day.hour, templates["Shift Handover"].time_of_day.minute) == (7, 30)
         assert templates["Night Check"].time_of_day.hour == 22
         assert templates["Tuesday & Thursday - Patch Review"].weekdays == [1, 3]

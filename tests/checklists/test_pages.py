@@ -89,7 +89,9 @@ class TestRunPage:
         small_run, large_run = (ChecklistRun.objects.get(template=t) for t in (small, large))
         for item in RunItem.objects.filter(run__in=[small_run, large_run]):
             run_item_flag_problem(item=item, by=ops_user, note="Broken")
-        assert count_queries(client, f"/checklists/runs/{small_run.pk}/") == count_queries(client, f"/checklists/runs/{large_run.pk}/")
+        assert count_queries(client, f"/checklists/runs/{small_run.pk}/") == count_queries(
+            client, f"/checklists/runs/{large_run.pk}/"
+        )
 
 
 @pytest.mark.django_db
@@ -107,7 +109,10 @@ class TestItemPartials:
         item = run.items.order_by("position").first()
         client.post(f"/checklists/items/{item.pk}/tick/", **HTMX)
         assert "0 of 3 done" in client.post(f"/checklists/items/{item.pk}/untick/", **HTMX).content.decode()
-        assert "Checked twice" in client.post(f"/checklists/items/{item.pk}/note/", {"note": "Checked twice"}, **HTMX).content.decode()
+        assert (
+            "Checked twice"
+            in client.post(f"/checklists/items/{item.pk}/note/", {"note": "Checked twice"}, **HTMX).content.decode()
+        )
 
     def test_an_evidence_item_without_a_note_shows_the_error_on_the_row(self, run, client_for, ops_user):
         item = run.items.get(position=3)
@@ -133,9 +138,15 @@ class TestItemPartials:
         response = client_for(oncall_user).post(f"/checklists/items/{item.pk}/tick/", **HTMX)
         assert response.status_code == 403 and "Ops staff" in response.content.decode()
 
-    def test_a_flagged_item_offers_to_raise_an_incident_once_incidents_can(self, run, client_for, ops_user, monkeypatch):
+    def test_a_flagged_item_offers_to_raise_an_incident_once_incidents_can(
+        self, run, client_for, ops_user, monkeypatch
+    ):
         item = run.items.get(position=1)
-        body = client_for(ops_user).post(f"/checklists/items/{item.pk}/problem/", {"problem_note": "Backups failed"}, **HTMX).content.decode()
+        body = (
+            client_for(ops_user)
+            .post(f"/checklists/items/{item.pk}/problem/", {"problem_note": "Backups failed"}, **HTMX)
+            .content.decode()
+        )
         assert "Problem found" in body and "Backups failed" in body
         from checklists import views
 
@@ -157,7 +168,9 @@ class TestHistoryAndIndex:
         body = client.get("/checklists/history/").content.decode()
         assert body.count('data-testid="history-row"') == 4
         assert 'data-testid="completion-rate">50%' in body and 'data-testid="on-time-rate">25%' in body
-        body = client.get(f"/checklists/history/?template={template.pk}&status=missed&date_from=2026-12-03").content.decode()
+        body = client.get(
+            f"/checklists/history/?template={template.pk}&status=missed&date_from=2026-12-03"
+        ).content.decode()
         assert body.count('data-testid="history-row"') == 2
         body = client.get("/checklists/history/?date_from=2026-12-04&date_to=2026-12-01").content.decode()
         assert "The end date is before the start date." in body

@@ -82,7 +82,12 @@ class TestOccursOn:
 
     def test_weekly_runs_on_each_chosen_weekday(self):
         schedule = Schedule(frequency="weekly", time_of_day=time(9), weekdays=(0, 3))
-        assert [day.day for day in (date(2026, 12, d) for d in range(1, 15)) if occurs_on(schedule, day)] == [3, 7, 10, 14]
+        assert [day.day for day in (date(2026, 12, d) for d in range(1, 15)) if occurs_on(schedule, day)] == [
+            3,
+            7,
+            10,
+            14,
+        ]
 
     def test_on_demand_never_opens_by_itself(self):
         assert not occurs_on(Schedule(frequency="on_demand"), date(2026, 12, 1))

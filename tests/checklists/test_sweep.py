@@ -23,7 +23,9 @@ def run(make_template):
 
 @pytest.mark.django_db
 class TestRunsSweep:
-    def test_it_reminds_the_owning_group_once_when_overdue(self, run, ops_user, make_user, oncall_user, django_capture_on_commit_callbacks):
+    def test_it_reminds_the_owning_group_once_when_overdue(
+        self, run, ops_user, make_user, oncall_user, django_capture_on_commit_callbacks
+    ):
         from opsportal.roles import Role
 
         colleague = make_user("otto.ops", Role.OPS)

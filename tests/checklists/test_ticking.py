@@ -11,7 +11,13 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from checklists.models import ChecklistRun, RunItem, RunStatus
-from checklists.services import run_create_for_subject, run_item_flag_problem, run_item_tick, run_item_untick, runs_generate
+from checklists.services import (
+    run_create_for_subject,
+    run_item_flag_problem,
+    run_item_tick,
+    run_item_untick,
+    runs_generate,
+)
 
 DAY = date(2026, 12, 1)
 BEFORE_DUE = datetime(2026, 12, 1, 8, 30, tzinfo=UTC)  # the portal zone is UTC in tests
@@ -123,21 +129,33 @@ class TestItemActionsApi:
 
     def test_an_over_long_note_names_the_field_and_saves_nothing(self, run, client_for, ops_user):
         item = items_of(run)[0]
-        response = client_for(ops_user).post(self.url(item, "tick"), {"note": "x" * 2001}, content_type="application/json")
+        response = client_for(ops_user).post(
+            self.url(item, "tick"), {"note": "x" * 2001}, content_type="application/json"
+        )
         assert response.status_code == 400
         assert "note" in response.json()["error"]["fields"]
         item.refresh_from_db()
         assert (item.done_at, item.note) == (None, "")
-        response = client_for(ops_user).post(self.url(item, "note"), {"note": "x" * 2001}, content_type="application/json")
+        response = client_for(ops_user).post(
+            self.url(item, "note"), {"note": "x" * 2001}, content_type="application/json"
+        )
         assert "note" in response.json()["error"]["fields"]
 
     def test_note_and_problem_actions(self, run, client_for, ops_user):
         client = client_for(ops_user)
         item = items_of(run)[0]
-        assert client.post(self.url(item, "note"), {"note": "Looked fine"}, content_type="application/json").json()["note"] == "Looked fine"
-        response = client.post(self.url(item, "problem"), {"problem_note": "Disk at 95%"}, content_type="application/json")
+        assert (
+            client.post(self.url(item, "note"), {"note": "Looked fine"}, content_type="application/json").json()["note"]
+            == "Looked fine"
+        )
+        response = client.post(
+            self.url(item, "problem"), {"problem_note": "Disk at 95%"}, content_type="application/json"
+        )
         assert response.json()["problem"] is True
-        assert "problem_note" in client.post(self.url(item, "problem"), {}, content_type="application/json").json()["error"]["fields"]
+        assert (
+            "problem_note"
+            in client.post(self.url(item, "problem"), {}, content_type="application/json").json()["error"]["fields"]
+        )
 
 
 @pytest.mark.django_db
@@ -163,7 +181,9 @@ class TestRunCreateForSubject:
     def test_it_attaches_one_run_per_template_and_subject(self, make_template, ops_user, manager_user):
         template = make_template("Immediate Response", frequency="on_demand", time_of_day=None, items=5)
         opens = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
-        run = run_create_for_subject(template=template, subject=ops_user, opens_at=opens, due_at=opens + timedelta(minutes=15))
+        run = run_create_for_subject(
+            template=template, subject=ops_user, opens_at=opens, due_at=opens + timedelta(minutes=15)
+        )
         again = run_create_for_subject(template=template, subject=ops_user, opens_at=opens + timedelta(hours=1))
         other = run_create_for_subject(template=template, subject=manager_user, opens_at=opens)
         assert run.pk == again.pk != other.pk
@@ -192,12 +212,18 @@ class TestConcurrentTicks:
             finally:
                 connection.close()
 
-        threads = [threading.Thread(target=tick, args=(first, ops_user)), threading.Thread(target=tick, args=(second, manager_user))]
+        threads = [
+            threading.Thread(target=tick, args=(first, ops_user)),
+            threading.Thread(target=tick, args=(second, manager_user)),
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join(timeout=30)
         assert not errors
         run.refresh_from_db()
-        assert (run.items_done, run.status) == (2, RunStatus.COMPLETED_LATE if run.due_at < datetime.now(tz=UTC) else RunStatus.COMPLETED)
+        assert (run.items_done, run.status) == (
+            2,
+            RunStatus.COMPLETED_LATE if run.due_at < datetime.now(tz=UTC) else RunStatus.COMPLETED,
+        )
         assert set(run.items.values_list("done_by", flat=True)) == {ops_user.pk, manager_user.pk}
