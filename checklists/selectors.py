@@ -34,7 +34,9 @@ def user_may_tick(user: Any, run: ChecklistRun) -> bool:
 def templates_visible(user: Any) -> QuerySet[ChecklistTemplate]:
     """Return every template, with its group, for a user who may see the area."""
     require_role(user, AREA_ROLES[AREA])
-    return ChecklistTemplate.objects.select_related("owner_group").order_by("frequency", "week_of_month", "time_of_day", "name")
+    return ChecklistTemplate.objects.select_related("owner_group").order_by(
+        "frequency", "week_of_month", "time_of_day", "name"
+    )
 
 
 def runs_visible(user: Any) -> QuerySet[ChecklistRun]:
