@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.db import models
 from simple_history.admin import SimpleHistoryAdmin
 
 from checklists.forms import ChecklistTemplateAdminForm
@@ -16,6 +17,7 @@ class ChecklistItemInline(admin.TabularInline):
     extra = 1
     ordering = ["position", "pk"]
     fields = ["position", "text", "help_text", "link", "required", "evidence_required"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(ChecklistTemplate)

@@ -180,3 +180,54 @@ class TestHistoryAndIndex:
             body = client_for(ops_user).get("/checklists/").content.decode()
         assert 'data-testid="template-row"' in body and "Daily at 08:00" in body
         assert 'data-testid="today-run"' in body
+
+
+@pytest.mark.django_db
+class TestTodayAcrossTheWeekAndMonth:
+    def test_the_weekly_run_shows_on_its_day_and_the_monthly_run_all_its_week(self, procedures, client_for, ops_user):
+        runs_generate(start=date(2026, 11, 30), end=date(2026, 12, 10), now=datetime(2026, 11, 1, tzinfo=UTC))
+        client = client_for(ops_user)
+
+        def names_on(day: int) -> set[str]:
+            with time_machine.travel(datetime(2026, 12, day, 10, 0, tzinfo=UTC), tick=False):
+                body = client.get("/").content.decode()
+            return {
+                name
+                for name in ChecklistRun.objects.values_list("name", flat=True).distinct()
+                if f">{name}</a>" in body
+            }
+
+        assert "Monday - Planning and Strategy" in names_on(7)
+        assert "Monday - Planning and Strategy" not in names_on(8)
+        assert "Wednesday - Content and Quality Assurance" in names_on(2)
+        for day in (1, 4, 7):
+            assert "First Week - Strategic Review" in names_on(day)
+        assert "First Week - Strategic Review" not in names_on(8)
+        assert "Second Week - Technical Maintenance" in names_on(8)
+        assert {"Morning Startup", "Midday Review", "Evening Wrap-up"} <= names_on(3)
+
+
+@pytest.mark.django_db
+class TestRaisedLinkBothWays:
+    def test_an_item_that_raised_something_links_to_it(self, run, client_for, ops_user):
+        from checklists.services import run_item_link_raised
+
+        item = run.items.get(position=1)
+        run_item_flag_problem(item=item, by=ops_user, note="Disk full")
+        target = run.template  # any model with get_absolute_url stands in for an incident
+        run_item_link_raised(item=item, raised=target)
+        body = client_for(ops_user).get(f"/checklists/runs/{run.pk}/").content.decode()
+        assert f'href="{target.get_absolute_url()}"' in body and "Open the incident" in body
+
+
+@pytest.mark.django_db
+class TestHistoryQueries:
+    def test_its_queries_do_not_grow_with_the_number_of_runs(self, make_template, client_for, ops_user):
+        client = client_for(ops_user)
+        make_template("Morning", items=1)
+        runs_generate(start=DAY, end=DAY, now=NOW)
+        one = count_queries(client, "/checklists/history/")
+        for index in range(10):
+            make_template(f"T{index}", items=1)
+        runs_generate(start=DAY, end=DAY + timedelta(days=4), now=NOW)
+        assert count_queries(client, "/checklists/history/") == one

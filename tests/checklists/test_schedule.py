@@ -49,6 +49,32 @@ class TestDailyWindowAcrossDaylightSaving:
         assert window.due_at <= window.missed_at
 
 
+class TestWeeklyAndMonthlyAcrossDaylightSaving:
+    @pytest.mark.parametrize("zone_name", ZONES)
+    @settings(max_examples=40, deadline=None)
+    @given(
+        weekdays=st.sets(st.integers(0, 6), min_size=1),
+        week=st.integers(1, 5),
+        hour=st.integers(5, 22),
+        year=st.integers(2020, 2040),
+    )
+    def test_every_run_opens_at_its_local_time_on_its_local_day(self, zone_name, weekdays, week, hour, year):
+        zone = ZoneInfo(zone_name)
+        weekly = Schedule(frequency="weekly", time_of_day=time(hour), weekdays=tuple(weekdays))
+        monthly = Schedule(frequency="monthly", time_of_day=time(hour), week_of_month=week)
+        start = date(year, 1, 1)
+        days = [start + timedelta(days=offset) for offset in range((date(year + 1, 1, 1) - start).days)]
+        weekly_days = [day for day in days if occurs_on(weekly, day)]
+        monthly_days = [day for day in days if occurs_on(monthly, day)]
+        assert all(day.weekday() in weekdays for day in weekly_days)
+        assert len(monthly_days) == (12 if week < 5 else sum(1 for day in days if day.day == 29))
+        for schedule, chosen in ((weekly, weekly_days), (monthly, monthly_days)):
+            for day in chosen:
+                window = run_window(schedule, day, zone)
+                local = window.opens_at.astimezone(zone)
+                assert (local.date(), local.time()) == (day, time(hour))
+
+
 @pytest.mark.django_db
 class TestDailyRunsAcrossDaylightSaving:
     @pytest.mark.parametrize("zone_name", ZONES)
