@@ -90,6 +90,7 @@ class RunItemViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = RunItemSerializer
     permission_classes = [area_permission("checklists")]
     queryset = RunItem.objects.none()
+    lookup_value_regex = r"\d+"
 
     def get_object(self) -> RunItem:
         write = self.request.method not in ("GET", "HEAD", "OPTIONS")

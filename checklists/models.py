@@ -166,7 +166,7 @@ class ChecklistRun(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["-opens_at", "template__name"]
+        ordering = ["-opens_at", "name"]
         constraints = [
             models.UniqueConstraint(
                 fields=["template", "period_date"],

@@ -57,7 +57,8 @@ def run_items(run: ChecklistRun) -> list[RunItem]:
     """Return the run's items in order, with the people who ticked and flagged them."""
     return list(
         RunItem.objects.filter(run=run)
-        .select_related("done_by", "note_by", "problem_by", "raised_content_type")
+        .select_related("done_by", "note_by", "problem_by")
+        .prefetch_related("raised")  # one query per kind of raised object, not one per item
         .order_by("position", "pk")
     )
 

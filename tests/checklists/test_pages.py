@@ -87,8 +87,11 @@ class TestRunPage:
         large = make_template("Large", items=50)
         runs_generate(start=DAY, end=DAY, now=NOW - timedelta(days=1))
         small_run, large_run = (ChecklistRun.objects.get(template=t) for t in (small, large))
+        from checklists.services import run_item_link_raised
+
         for item in RunItem.objects.filter(run__in=[small_run, large_run]):
             run_item_flag_problem(item=item, by=ops_user, note="Broken")
+            run_item_link_raised(item=item, raised=large)  # stands in for an incident
         assert count_queries(client, f"/checklists/runs/{small_run.pk}/") == count_queries(
             client, f"/checklists/runs/{large_run.pk}/"
         )

@@ -141,6 +141,11 @@ class TestItemActionsApi:
         )
         assert "note" in response.json()["error"]["fields"]
 
+    def test_an_unknown_item_is_404_in_the_error_shape(self, run, client_for, ops_user):
+        client = client_for(ops_user)
+        assert client.post("/api/v1/checklists/items/999999/tick/").json()["error"]["status"] == 404
+        assert client.post("/api/v1/checklists/items/abc/tick/").status_code == 404
+
     def test_note_and_problem_actions(self, run, client_for, ops_user):
         client = client_for(ops_user)
         item = items_of(run)[0]
