@@ -7,5 +7,5 @@ class ChecklistsConfig(AppConfig):
     verbose_name = "Checklists"
 
     def ready(self) -> None:
-        # Register this area's Today section and procedure loaders.
-        from checklists import views  # noqa: F401
+        # Register this area's Today section, procedure loader and demo seeder.
+        from checklists import demo, procedures, views  # noqa: F401

@@ -1,1 +1,397 @@
-"""services of the checklists app."""
+"""Every write of the checklists app: generating runs, ticking items, sweeping for lateness."""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from checklists import schedule as calendar_rules
+from checklists.models import (
+    ACTIVE_STATUSES,
+    NOTE_MAX_LENGTH,
+    ChecklistRun,
+    ChecklistTemplate,
+    Frequency,
+    RunItem,
+    RunStatus,
+)
+
+# How far back the beat task looks for periods it may have missed while workers were down.
+LOOKBACK_DAYS = 2
+
+
+def portal_zone() -> zoneinfo.ZoneInfo:
+    """Return the portal's time zone (settings.TIME_ZONE), in which schedules are read."""
+    return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+def portal_today(now: datetime | None = None) -> date:
+    """Return the local date in the portal's zone."""
+    return (now or timezone.now()).astimezone(portal_zone()).date()
+
+
+# Generation -----------------------------------------------------------------------------------
+
+
+@dataclass
+class GenerateResult:
+    """What a generation did."""
+
+    created: int = 0
+    created_missed: int = 0
+    existing: int = 0
+
+
+def _run_create(*, template: ChecklistTemplate, fields: dict[str, Any], items: list[Any]) -> ChecklistRun | None:
+    """Create a run with copies of ``items`` in a savepoint; return None when it exists already.
+
+    The unique constraint decides: a concurrent creator blocks on the index until the first
+    commits, then gets IntegrityError, and its savepoint rolls back only this run.
+    """
+    try:
+        with transaction.atomic():
+            run = ChecklistRun.objects.create(template=template, name=template.name, items_total=len(items), **fields)
+            RunItem.objects.bulk_create(
+                RunItem(
+                    run=run,
+                    template_item=item,
+                    position=index,
+                    text=item.text,
+                    help_text=item.help_text,
+                    link=item.link,
+                    required=item.required,
+                    evidence_required=item.evidence_required,
+                )
+                for index, item in enumerate(items, start=1)
+            )
+    except IntegrityError:
+        return None
+    return run
+
+
+def runs_generate(
+    *,
+    start: date,
+    end: date,
+    now: datetime | None = None,
+    templates: list[ChecklistTemplate] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    skip_before_creation: bool = False,
+) -> GenerateResult:
+    """Create the runs that open on each local date from ``start`` to ``end``; idempotent.
+
+    1. Read the active scheduled templates and their items once.
+    2. For each date and template whose schedule opens that day, compute the window in the
+       portal's zone; with ``skip_before_creation`` (the beat task), skip a period whose
+       window closed before the template existed, so a new template brings no missed backlog.
+    3. Skip periods that already have a run; create the others, each in its own savepoint
+       (the unique constraint settles races with a concurrent generator).
+    4. A run whose window has already closed is created as missed, not as open work.
+    """
+    now = now or timezone.now()
+    zone = portal_zone()
+    if templates is None:
+        templates = list(
+            ChecklistTemplate.objects.filter(is_active=True)
+            .exclude(frequency=Frequency.ON_DEMAND)
+            .prefetch_related("items")
+        )
+    result = GenerateResult()
+    if not templates:
+        return result
+    existing = set(
+        ChecklistRun.objects.filter(template__in=templates, period_date__gte=start, period_date__lte=end).values_list(
+            "template_id", "period_date"
+        )
+    )
+    days = list(calendar_rules.dates_between(start, end))
+    for index, day in enumerate(days, start=1):
+        for template in templates:
+            if not calendar_rules.occurs_on(template.schedule, day):
+                continue
+            if (template.pk, day) in existing:
+                result.existing += 1
+                continue
+            window = calendar_rules.run_window(template.schedule, day, zone)
+            if skip_before_creation and window.missed_at <= template.created_at:
+                continue  # the period ended before the template existed: nothing was ever due
+            missed = window.missed_at <= now
+            run = _run_create(
+                template=template,
+                fields={
+                    "period_date": day,
+                    "opens_at": window.opens_at,
+                    "due_at": window.due_at,
+                    "missed_at": window.missed_at,
+                    "status": RunStatus.MISSED if missed else RunStatus.OPEN,
+                },
+                items=list(template.items.all()),
+            )
+            if run is None:
+                result.existing += 1
+            else:
+                result.created += 1
+                result.created_missed += int(missed)
+        if progress is not None:
+            progress(index, len(days))
+    return result
+
+
+def runs_generate_due(*, now: datetime | None = None) -> GenerateResult:
+    """Create every run that should exist by now; safe to call as often as beat likes.
+
+    Self-healing: every call looks back ``LOOKBACK_DAYS`` days, so periods lost while
+    workers or beat were down are made up next time (as missed runs when their window has
+    closed, not as a flood of open work); periods that exist already are skipped.
+    """
+    now = now or timezone.now()
+    today = portal_today(now)
+    return runs_generate(start=today - timedelta(days=LOOKBACK_DAYS), end=today, now=now, skip_before_creation=True)
+
+
+def run_create_for_subject(
+    *, template: ChecklistTemplate, subject: Any, opens_at: datetime, due_at: datetime | None = None
+) -> ChecklistRun:
+    """Return the run of ``template`` attached to ``subject``, creating it once.
+
+    For on-demand runbooks (incident response phases, change process steps). Idempotent per
+    (template, subject): a second call, even a concurrent one, returns the same run. Without
+    ``due_at`` the run falls due ``template.due_after`` (or the frequency's default) after
+    opening. Subject runs are never marked missed by the sweep; their owner decides.
+    """
+    content_type = ContentType.objects.get_for_model(subject, for_concrete_model=False)
+    lookup = {"template": template, "subject_content_type": content_type, "subject_object_id": subject.pk}
+    run = ChecklistRun.objects.filter(**lookup).first()
+    if run is not None:
+        return run
+    run = _run_create(
+        template=template,
+        fields={
+            "subject_content_type": content_type,
+            "subject_object_id": subject.pk,
+            "opens_at": opens_at,
+            "due_at": due_at or opens_at + template.effective_due_after(),
+            "status": RunStatus.OPEN,
+        },
+        items=list(template.items.all()),
+    )
+    return run or ChecklistRun.objects.get(**lookup)
+
+
+# Ticking --------------------------------------------------------------------------------------
+
+
+def _clean_note(note: str, *, field: str = "note") -> str:
+    note = (note or "").strip()
+    if len(note) > NOTE_MAX_LENGTH:
+        raise ValidationError({field: f"Keep the note to {NOTE_MAX_LENGTH} characters (this one has {len(note)})."})
+    return note
+
+
+def _run_lock(item: RunItem) -> ChecklistRun:
+    """Lock the item's run row and refuse changes to a missed run.
+
+    Every tick of a run takes this lock first, so the recount that follows sees every tick
+    committed before it: two people ticking different items both count.
+    """
+    run = ChecklistRun.objects.select_for_update().get(pk=item.run_id)
+    if run.status == RunStatus.MISSED:
+        raise ValidationError(
+            "This run was missed: its window closed before it was completed, so it can no longer be changed."
+        )
+    return run
+
+
+def _run_recount(run: ChecklistRun, *, now: datetime) -> ChecklistRun:
+    """Recount the run's items from the database and move its status to match."""
+    counts = RunItem.objects.filter(run_id=run.pk).aggregate(
+        total=Count("pk"),
+        done=Count("pk", filter=Q(done_at__isnull=False)),
+        required_open=Count("pk", filter=Q(required=True, done_at__isnull=True)),
+    )
+    if counts["required_open"] == 0 and counts["done"] > 0:
+        late = run.due_at is not None and now > run.due_at
+        status = RunStatus.COMPLETED_LATE if late else RunStatus.COMPLETED
+        completed_at = run.completed_at if run.status == status else now
+    else:
+        status = RunStatus.IN_PROGRESS if counts["done"] else RunStatus.OPEN
+        completed_at = None
+    ChecklistRun.objects.filter(pk=run.pk).exclude(status=RunStatus.MISSED).update(
+        items_total=counts["total"], items_done=counts["done"], status=status, completed_at=completed_at
+    )
+    run.items_total, run.items_done, run.status, run.completed_at = (
+        counts["total"],
+        counts["done"],
+        status,
+        completed_at,
+    )
+    return run
+
+
+def _item_reload(item: RunItem) -> RunItem:
+    return RunItem.objects.select_related("done_by", "note_by", "problem_by").get(pk=item.pk)
+
+
+def run_item_tick(*, item: RunItem, by: Any, note: str = "") -> RunItem:
+    """Tick ``item`` as done by ``by`` (with an optional note); ticking twice changes nothing.
+
+    Raise ValidationError when the run was missed, the item needs evidence and no note was
+    given (field ``note``), or the note is too long (field ``note``).
+    """
+    note = _clean_note(note)
+    now = timezone.now()
+    with transaction.atomic():
+        run = _run_lock(item)
+        current = RunItem.objects.get(pk=item.pk)
+        if current.evidence_required and not (note or current.note):
+            raise ValidationError({"note": "This item needs evidence: write a note saying what you checked."})
+        changes: dict[str, Any] = {"done_by": by, "done_at": now}
+        if note:
+            changes.update(note=note, note_by=by)
+        RunItem.objects.filter(pk=item.pk, done_at__isnull=True).update(**changes)
+        _run_recount(run, now=now)
+    return _item_reload(item)
+
+
+def run_item_untick(*, item: RunItem, by: Any) -> RunItem:
+    """Clear the tick of ``item``; a completed run goes back to in progress."""
+    now = timezone.now()
+    with transaction.atomic():
+        run = _run_lock(item)
+        RunItem.objects.filter(pk=item.pk, done_at__isnull=False).update(done_by=None, done_at=None)
+        _run_recount(run, now=now)
+    return _item_reload(item)
+
+
+def run_item_note(*, item: RunItem, by: Any, note: str) -> RunItem:
+    """Write ``note`` on ``item`` (an empty note clears it, unless the ticked item needs evidence)."""
+    note = _clean_note(note)
+    with transaction.atomic():
+        _run_lock(item)
+        current = RunItem.objects.get(pk=item.pk)
+        if not note and current.evidence_required and current.done_at is not None:
+            raise ValidationError({"note": "This ticked item needs evidence: the note cannot be empty."})
+        RunItem.objects.filter(pk=item.pk).update(note=note, note_by=by if note else None)
+    return _item_reload(item)
+
+
+def run_item_flag_problem(*, item: RunItem, by: Any, note: str) -> RunItem:
+    """Mark ``item`` as "problem found" with ``note`` saying what is wrong."""
+    note = _clean_note(note, field="problem_note")
+    if not note:
+        raise ValidationError({"problem_note": "Say what the problem is."})
+    with transaction.atomic():
+        _run_lock(item)
+        RunItem.objects.filter(pk=item.pk).update(
+            problem=True, problem_note=note, problem_by=by, problem_at=timezone.now()
+        )
+    return _item_reload(item)
+
+
+def run_item_clear_problem(*, item: RunItem, by: Any) -> RunItem:
+    """Remove the "problem found" flag of ``item``."""
+    with transaction.atomic():
+        _run_lock(item)
+        RunItem.objects.filter(pk=item.pk).update(problem=False, problem_note="", problem_by=None, problem_at=None)
+    return _item_reload(item)
+
+
+def run_item_link_raised(*, item: RunItem, raised: Any) -> RunItem:
+    """Record that ``raised`` (an incident) was raised from ``item``'s problem, so the run links to it.
+
+    The incidents app calls this when it declares an incident ``from_item``.
+    """
+    content_type = ContentType.objects.get_for_model(raised)
+    RunItem.objects.filter(pk=item.pk).update(raised_content_type=content_type, raised_object_id=raised.pk)
+    return _item_reload(item)
+
+
+def run_backfill(*, run: ChecklistRun, by: Any, ticked: int, finished_at: datetime) -> None:
+    """Record a past run as ticked by ``by``: its first ``ticked`` items, done by ``finished_at``.
+
+    Used by the demo seeder to write a believable history; the status follows from the ticks
+    (missed when not all required items were ticked before the window closed).
+    """
+    items = list(run.items.order_by("position", "pk"))
+    with transaction.atomic():
+        for index, item in enumerate(items):
+            if index >= ticked:
+                break
+            done_at = finished_at - timedelta(minutes=2 * (ticked - index - 1))
+            RunItem.objects.filter(pk=item.pk, done_at__isnull=True).update(done_by=by, done_at=done_at)
+        ChecklistRun.objects.filter(pk=run.pk).update(status=RunStatus.OPEN)
+        run.status = RunStatus.OPEN
+        _run_recount(run, now=finished_at)
+        if run.missed_at is not None and run.missed_at <= timezone.now():
+            ChecklistRun.objects.filter(pk=run.pk, status__in=ACTIVE_STATUSES).update(status=RunStatus.MISSED)
+
+
+# Sweeping -------------------------------------------------------------------------------------
+
+
+@dataclass
+class SweepResult:
+    """What a sweep did."""
+
+    missed: int = 0
+    reminded: int = 0
+
+
+def run_remind_overdue(*, run_id: int, now: datetime) -> bool:
+    """Send the one overdue reminder of a run to its owning group; return True when sent now.
+
+    The ``reminded_at`` column is claimed with a conditional UPDATE before anything is sent,
+    and the notification key is unique per recipient, so two sweeps never remind twice.
+    """
+    with transaction.atomic():
+        claimed = ChecklistRun.objects.filter(
+            pk=run_id, reminded_at__isnull=True, status__in=ACTIVE_STATUSES, due_at__lte=now
+        ).update(reminded_at=now)
+        if claimed != 1:
+            return False
+        run = ChecklistRun.objects.select_related("template__owner_group").get(pk=run_id)
+        from opsportal.notifications import notification_send
+
+        recipients = get_user_model().objects.filter(groups=run.template.owner_group_id, is_active=True)
+        local_due = timezone.localtime(run.due_at, portal_zone())
+        notification_send(
+            recipients=recipients,
+            key=f"checklist-run-{run.pk}-overdue",
+            subject=f"Overdue checklist: {run.name}",
+            body=(
+                f"The checklist “{run.name}” was due at {local_due:%H:%M on %d %b %Y} and has "
+                f"{run.items_total - run.items_done} of {run.items_total} items left."
+            ),
+            link=run.get_absolute_url(),
+        )
+    return True
+
+
+def runs_sweep(*, now: datetime | None = None) -> SweepResult:
+    """Mark runs whose window closed as missed, and remind the owners of overdue runs once.
+
+    1. One conditional UPDATE moves every open or in-progress run past ``missed_at`` to missed.
+    2. Each calendar run past ``due_at`` that has not been reminded gets its one reminder.
+    """
+    now = now or timezone.now()
+    result = SweepResult()
+    result.missed = ChecklistRun.objects.filter(status__in=ACTIVE_STATUSES, missed_at__lte=now).update(
+        status=RunStatus.MISSED
+    )
+    overdue = ChecklistRun.objects.filter(
+        status__in=ACTIVE_STATUSES, reminded_at__isnull=True, due_at__lte=now, period_date__isnull=False
+    ).values_list("pk", flat=True)
+    for run_id in list(overdue):
+        result.reminded += int(run_remind_overdue(run_id=run_id, now=now))
+    return result

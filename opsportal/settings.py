@@ -238,6 +238,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "changes-reminders": {"task": "changes.tasks.send_reminders", "schedule": timedelta(minutes=5)},
     # Send due incident escalation and overdue-review reminders (each exactly once).
     "incidents-sla-sweep": {"task": "incidents.tasks.sla_sweep", "schedule": timedelta(seconds=15)},
+    # Create the checklist runs due by now; self-healing (looks back two days) and idempotent.
+    "checklists-generate": {"task": "checklists.tasks.generate_due_runs", "schedule": timedelta(minutes=5)},
+    # Mark checklist runs missed when their window closes; remind owners of overdue runs once.
+    "checklists-sweep": {"task": "checklists.tasks.sweep_runs", "schedule": timedelta(seconds=60)},
 }
 
 # Django REST framework --------------------------------------------------------------------
