@@ -18,8 +18,8 @@ from incidents import selectors, services
 from incidents.models import Incident, IncidentStatus
 from incidents.serializers import (
     IncidentCreateSerializer,
+    IncidentNoteInputSerializer,
     IncidentSerializer,
-    NoteInputSerializer,
     ResolveInputSerializer,
     ReviewInputSerializer,
     ReviewSerializer,
@@ -103,7 +103,7 @@ class IncidentViewSet(
         return Response(IncidentSerializer(selectors.incident_queryset().get(pk=incident.pk)).data)
 
     @extend_schema(methods=["GET"], request=None, responses={200: TimelineEntrySerializer(many=True)})
-    @extend_schema(methods=["POST"], request=NoteInputSerializer, responses={201: TimelineEntrySerializer})
+    @extend_schema(methods=["POST"], request=IncidentNoteInputSerializer, responses={201: TimelineEntrySerializer})
     @action(detail=True, methods=["get", "post"])
     def timeline(self, request: Request, pk: str) -> Response:
         """List the timeline, or add a note (or a message to affected users)."""
@@ -112,7 +112,7 @@ class IncidentViewSet(
             page = self.paginate_queryset(selectors.timeline_for(incident))
             return self.get_paginated_response(TimelineEntrySerializer(page, many=True).data)
         incident = self.get_object(write=True)
-        data = NoteInputSerializer(data=request.data)
+        data = IncidentNoteInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         entry = services.incident_note_add(incident=incident, by=request.user, **data.validated_data)
         return Response(TimelineEntrySerializer(entry).data, status=status.HTTP_201_CREATED)

@@ -55,7 +55,7 @@ class TimelineEntrySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class NoteInputSerializer(serializers.Serializer):
+class IncidentNoteInputSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=5000)
     kind = serializers.ChoiceField(choices=[TimelineKind.NOTE, TimelineKind.MESSAGE], default=TimelineKind.NOTE)
 

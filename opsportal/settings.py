@@ -279,6 +279,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ChangeStatusEnum": "changes.models.ChangeStatus",
         "RiskLevelEnum": "changes.models.Level",
+        "RunStatusEnum": "checklists.models.RunStatus",
+        "IncidentStatusEnum": "incidents.models.IncidentStatus",
     },
 }
 

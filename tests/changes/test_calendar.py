@@ -79,6 +79,7 @@ class TestCalendarFeed:
 
     def test_it_parses_with_the_icalendar_library(self, client, oncall_user, make_change):
         import icalendar
+
         changes = [make_change(title=f"Change {index}") for index in range(3)]
         token = services.calendar_token_get(user=oncall_user)
         parsed = icalendar.Calendar.from_ical(client.get(f"/changes/calendar.ics?token={token.token}").content)
