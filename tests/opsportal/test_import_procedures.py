@@ -112,6 +112,7 @@ class TestParser:
 def group_loader():
     """Register a throw-away loader that turns each checklist heading into a Group (so writes are visible)."""
     saved = dict(registry._loaders)
+    registry._loaders.clear()  # alone, so the apps' loaders cannot claim the sections first
 
     def claims(section):
         return bool(section.entries_of("checkbox"))
@@ -166,3 +167,17 @@ class TestImportProceduresCommand:
         # The registry offers a second team's document section by section; nothing depends on exact titles.
         assigned, _ = registry.assign_sections(parse_document(OTHER_TEAM))
         assert all(section.title for _, section in assigned)
+
+
+@pytest.mark.django_db
+class TestImportWithEveryLoader:
+    def test_the_bundled_document_loads_and_reloads_without_duplicates(self, capsys):
+        from checklists.models import ChecklistTemplate
+        from incidents.models import Severity
+
+        call_command("import_procedures")
+        counts = (ChecklistTemplate.objects.count(), Severity.objects.count())
+        call_command("import_procedures")
+        assert (ChecklistTemplate.objects.count(), Severity.objects.count()) == counts
+        assert counts == (10, 4)
+        assert "0 created" in capsys.readouterr().out
