@@ -28,10 +28,14 @@ def absolute_url(path: str) -> str:
     return f"{settings.PORTAL_BASE_URL}{path}"
 
 
-def notification_send(*, recipients: Iterable[Any], key: str, subject: str, body: str = "", link: str = "") -> list[Notification]:
+def notification_send(
+    *, recipients: Iterable[Any], key: str, subject: str, body: str = "", link: str = "", email: bool = True
+) -> list[Notification]:
     """Create one notification per active recipient for ``key`` and mail each after commit.
 
     Recipients who already hold a notification with this key are skipped. Return the new rows.
+    With ``email=False`` only the in-app rows are written: for a caller that sends its own
+    (for example HTML) e-mail through its own outbox.
     """
     users = {user.pk: user for user in recipients if user is not None and user.is_active}
     if not users:
@@ -52,7 +56,7 @@ def notification_send(*, recipients: Iterable[Any], key: str, subject: str, body
     )
     from opsportal.tasks import send_notification_email
 
-    for notification_id in created_ids:
+    for notification_id in created_ids if email else ():
         transaction.on_commit(partial(send_notification_email.delay, notification_id))
     return list(Notification.objects.filter(pk__in=created_ids))
 

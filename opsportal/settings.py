@@ -233,6 +233,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Prove the worker is alive: /healthz reports the last time this ran.
     "heartbeat": {"task": "opsportal.tasks.heartbeat", "schedule": timedelta(seconds=60)},
+    # Build the last complete period of each enabled report schedule once its build time has passed.
+    "build-due-reports": {"task": "reporting.tasks.build_due_reports", "schedule": timedelta(minutes=15)},
 }
 
 # Django REST framework --------------------------------------------------------------------
