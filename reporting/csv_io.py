@@ -84,7 +84,9 @@ def measurements_parse(text: str) -> tuple[list[ParsedRow], list[RowError]]:
     names = [cell.strip().lower() for cell in header]
     missing = [column for column in COLUMNS if column not in names]
     if missing:
-        return [], [RowError(1, column, f"missing column {column!r} in the header (need kpi,date,value).") for column in missing]
+        return [], [
+            RowError(1, column, f"missing column {column!r} in the header (need kpi,date,value).") for column in missing
+        ]
     index = {column: names.index(column) for column in COLUMNS}
     lookup = kpi_lookup(KpiDefinition.objects.all())
     rows: list[ParsedRow] = []
@@ -103,13 +105,21 @@ def measurements_parse(text: str) -> tuple[list[ParsedRow], list[RowError]]:
             if kpi is None:
                 row_errors.append(RowError(number, "kpi", f"unknown KPI {cell['kpi'].strip()!r}."))
             elif kpi.source != Source.MANUAL:
-                row_errors.append(RowError(number, "kpi", f"{kpi.name!r} is computed by the portal and takes no values."))
+                row_errors.append(
+                    RowError(number, "kpi", f"{kpi.name!r} is computed by the portal and takes no values.")
+                )
             day = parse_date(cell["date"])
             if day is None:
-                row_errors.append(RowError(number, "date", f"unparseable date {cell['date'].strip()!r} (use YYYY-MM-DD)."))
+                row_errors.append(
+                    RowError(number, "date", f"unparseable date {cell['date'].strip()!r} (use YYYY-MM-DD).")
+                )
             value = parse_value(cell["value"])
             if value is None:
-                row_errors.append(RowError(number, "value", f"non-numeric value {cell['value'].strip()!r} (use a number such as 1234.5)."))
+                row_errors.append(
+                    RowError(
+                        number, "value", f"non-numeric value {cell['value'].strip()!r} (use a number such as 1234.5)."
+                    )
+                )
             if not row_errors and kpi is not None and day is not None and value is not None:
                 earlier = first_seen.setdefault((kpi.pk, day), number)
                 if earlier != number:

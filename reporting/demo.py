@@ -51,7 +51,8 @@ def demo_values(kpi: KpiDefinition, first: date, last: date) -> list[tuple[date,
         day = first + timedelta(days=offset)
         progress = offset / max(days - 1, 1)
         value = start + (end - start) * progress
-        value *= 1 + 0.02 * math.sin(2 * math.pi * offset / 30)
+        seasonality = 0.0 if kpi.slug.startswith("uptime") else 0.02
+        value *= 1 + seasonality * math.sin(2 * math.pi * offset / 30)
         if day.weekday() >= 5:
             value *= weekend
         value *= 1 + rng.gauss(0, noise)

@@ -67,7 +67,9 @@ class KpiMeasurement(models.Model):
     kpi = models.ForeignKey(KpiDefinition, on_delete=models.CASCADE, related_name="measurements")
     date = models.DateField()
     value = models.DecimalField(max_digits=20, decimal_places=4)
-    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

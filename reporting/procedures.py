@@ -112,7 +112,9 @@ def load_report_schedules(section: Section) -> LoadResult:
         kind = SCHEDULE_KEYS.get(entry.key.lower()) if entry.key else None
         if kind is None:
             what = f"{entry.key!r} is not a report kind" if entry.key else "a schedule line needs a report kind"
-            raise ProcedureError(entry.line, f"{what}: write '**Daily**: what it covers' (Daily, Weekly, Monthly, Quarterly).")
+            raise ProcedureError(
+                entry.line, f"{what}: write '**Daily**: what it covers' (Daily, Weekly, Monthly, Quarterly)."
+            )
         description = entry.value.strip()[:300]
         existing = ReportSchedule.objects.filter(kind=kind).first()
         if existing is None:

@@ -90,7 +90,9 @@ def _business_figures(period: Period, definitions: list[KpiDefinition]) -> tuple
     grouped = (
         KpiMeasurement.objects.filter(kpi_id__in=ids, date__gte=previous.start, date__lte=period.end)
         .annotate(
-            current=Case(When(date__gte=period.start, then=Value(True)), default=Value(False), output_field=BooleanField())
+            current=Case(
+                When(date__gte=period.start, then=Value(True)), default=Value(False), output_field=BooleanField()
+            )
         )
         .values("kpi_id", "current")
         .annotate(total=Sum("value"), average=Avg("value"), count=Count("id"), last_date=Max("date"))
@@ -171,7 +173,9 @@ def _operational_figures(period: Period, targets: dict[str, float | None]) -> li
                 "unit": kpi.unit,
                 "direction": kpi.direction,
                 "breakdown": [dict(row) for row in current.get("breakdown", [])],
-                **_comparison(_number(current.get("value")), _number(before.get("value")), targets.get(kpi.slug), kpi.direction),
+                **_comparison(
+                    _number(current.get("value")), _number(before.get("value")), targets.get(kpi.slug), kpi.direction
+                ),
             }
         )
     return rows

@@ -21,6 +21,7 @@ class Table:
     header: list[str]
     rows: list[list[str]] = field(default_factory=list)
     trends: list[str] = field(default_factory=list)  # per row, for colouring
+    collapsed: bool = False  # long tables start folded on screen
 
 
 def cell_text(value: Any) -> str:
@@ -45,7 +46,19 @@ def report_tables(data: dict[str, Any]) -> list[Table]:
     business = Table(
         "business",
         "Business KPIs",
-        ["KPI", "Category", "Unit", "Aggregation", "Value", "Previous", "Change", "Change %", "Trend", "Target", "On target"],
+        [
+            "KPI",
+            "Category",
+            "Unit",
+            "Aggregation",
+            "Value",
+            "Previous",
+            "Change",
+            "Change %",
+            "Trend",
+            "Target",
+            "On target",
+        ],
     )
     for row in data.get("business", []):
         business.rows.append(
@@ -91,7 +104,9 @@ def report_tables(data: dict[str, Any]) -> list[Table]:
         if not breakdown:
             continue
         header = list(breakdown[0].keys())
-        table = Table(f"op-{row['slug']}", f"{row['name']}: breakdown", [name.replace("_", " ").capitalize() for name in header])
+        table = Table(
+            f"op-{row['slug']}", f"{row['name']}: breakdown", [name.replace("_", " ").capitalize() for name in header]
+        )
         table.rows = [[cell_text(item.get(name)) for name in header] for item in breakdown]
         tables.append(table)
     return tables
@@ -119,7 +134,7 @@ def dashboard_tables(figures: dict[str, Any]) -> list[Table]:
             ]
         )
         summary.trends.append(kpi["trend"])
-    series = Table("series", "Chart data", ["Interval", *[kpi["name"] for kpi in figures["kpis"]]])
+    series = Table("series", "Chart data", ["Interval", *[kpi["name"] for kpi in figures["kpis"]]], collapsed=True)
     for position, label in enumerate(figures["labels"]):
         series.rows.append([label, *[cell_text(kpi["values"][position]) for kpi in figures["kpis"]]])
     return [summary, series]
