@@ -49,9 +49,7 @@ def prepare() -> list[str]:
         logins_file.chmod(0o600)
     if logins_file.exists():
         return logins_file.read_text().splitlines()
-    return [
-        "  (demo users exist; their passwords were printed when first created — set DEMO_PASSWORD and run seed_demo to reset)"
-    ]
+    return ["  (demo users exist; their passwords were printed when first created — set DEMO_PASSWORD and run seed_demo to reset)"]
 
 
 def pump(name: str, stream: object) -> None:
