@@ -30,6 +30,7 @@ class KpiSerializer(serializers.ModelSerializer):
 
 class MeasurementOutputSerializer(serializers.ModelSerializer):
     kpi = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    value = serializers.DecimalField(max_digits=20, decimal_places=4, coerce_to_string=False, read_only=True)
 
     class Meta:
         model = KpiMeasurement
