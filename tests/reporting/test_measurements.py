@@ -33,7 +33,9 @@ class TestMeasurementForm:
         assert not KpiMeasurement.objects.exists()
 
     def test_ops_staff_may_not_enter_values(self, client_for, ops_user, kpis):
-        response = client_for(ops_user).post("/reports/measurements/new/", {"kpi": kpis["uptime"].pk, "date": "2026-11-02", "value": "1"})
+        response = client_for(ops_user).post(
+            "/reports/measurements/new/", {"kpi": kpis["uptime"].pk, "date": "2026-11-02", "value": "1"}
+        )
         assert response.status_code == 403
         assert not KpiMeasurement.objects.exists()
 
@@ -53,7 +55,9 @@ class TestCsvImport:
         assert preview.context["preview"] is True
         assert len(preview.context["rows"]) == 3
         assert not KpiMeasurement.objects.exists()  # a preview saves nothing
-        confirmed = client.post("/reports/measurements/import/", {"content": preview.context["content"], "confirm": "1"})
+        confirmed = client.post(
+            "/reports/measurements/import/", {"content": preview.context["content"], "confirm": "1"}
+        )
         assert confirmed.status_code == 302
         values = {(m.kpi.slug, m.date): float(m.value) for m in KpiMeasurement.objects.select_related("kpi")}
         assert values == {
@@ -70,7 +74,9 @@ class TestCsvImport:
             "uptime,2026-11-31,99.9\n"
             "uptime,2026-11-03,ninety\n"
         )
-        response = client_for(manager_user).post("/reports/measurements/import/", {"file": _upload(text), "preview": "1"})
+        response = client_for(manager_user).post(
+            "/reports/measurements/import/", {"file": _upload(text), "preview": "1"}
+        )
         errors = [(error.row, error.column, error.message) for error in response.context["errors"]]
         assert [(row, column) for row, column, _message in errors] == [(3, "kpi"), (4, "date"), (5, "value")]
         assert "unknown KPI 'happiness'" in errors[0][2]
@@ -97,7 +103,9 @@ class TestCsvImport:
 
     def test_the_same_kpi_and_date_twice_is_an_error(self, client_for, manager_user, kpis):
         text = "kpi,date,value\nuptime,2026-11-01,1\nuptime,2026-11-01,2\n"
-        response = client_for(manager_user).post("/reports/measurements/import/", {"file": _upload(text), "preview": "1"})
+        response = client_for(manager_user).post(
+            "/reports/measurements/import/", {"file": _upload(text), "preview": "1"}
+        )
         assert [(error.row, error.column) for error in response.context["errors"]] == [(3, "date")]
 
     def test_ops_staff_may_not_import(self, client_for, ops_user, kpis):
@@ -140,7 +148,10 @@ class TestMeasurementsApi:
     def test_it_posts_in_bulk_across_kpis(self, client_for, manager_user, kpis):
         response = client_for(manager_user).post(
             "/api/v1/kpis/measurements/",
-            [{"kpi": "uptime", "date": "2026-11-01", "value": 99.1}, {"kpi": "active-users", "date": "2026-11-01", "value": 2100}],
+            [
+                {"kpi": "uptime", "date": "2026-11-01", "value": 99.1},
+                {"kpi": "active-users", "date": "2026-11-01", "value": 2100},
+            ],
             content_type="application/json",
         )
         assert response.status_code == 201
@@ -149,7 +160,10 @@ class TestMeasurementsApi:
     def test_an_unknown_kpi_is_a_named_error_and_nothing_is_saved(self, client_for, manager_user, kpis):
         response = client_for(manager_user).post(
             "/api/v1/kpis/measurements/",
-            [{"kpi": "uptime", "date": "2026-11-01", "value": 99.1}, {"kpi": "happiness", "date": "2026-11-01", "value": 1}],
+            [
+                {"kpi": "uptime", "date": "2026-11-01", "value": 99.1},
+                {"kpi": "happiness", "date": "2026-11-01", "value": 1},
+            ],
             content_type="application/json",
         )
         assert response.status_code == 400
@@ -158,20 +172,26 @@ class TestMeasurementsApi:
         assert not KpiMeasurement.objects.exists()
 
     def test_an_unknown_kpi_id_is_404(self, client_for, manager_user, kpis):
-        response = client_for(manager_user).post("/api/v1/kpis/999999/measurements/", {"date": "2026-11-01", "value": 1}, content_type="application/json")
+        response = client_for(manager_user).post(
+            "/api/v1/kpis/999999/measurements/", {"date": "2026-11-01", "value": 1}, content_type="application/json"
+        )
         assert response.status_code == 404
         assert response.json()["error"]["code"] == "not_found"
 
     def test_a_non_numeric_value_is_a_named_error(self, client_for, manager_user, kpis):
         response = client_for(manager_user).post(
-            f"/api/v1/kpis/{kpis['uptime'].pk}/measurements/", {"date": "2026-11-01", "value": "high"}, content_type="application/json"
+            f"/api/v1/kpis/{kpis['uptime'].pk}/measurements/",
+            {"date": "2026-11-01", "value": "high"},
+            content_type="application/json",
         )
         assert response.status_code == 400
         assert response.json()["error"]["fields"]["value"] == ["Non-numeric value: give a number such as 1234.5."]
 
     def test_an_unparseable_date_is_a_named_error(self, client_for, manager_user, kpis):
         response = client_for(manager_user).post(
-            f"/api/v1/kpis/{kpis['uptime'].pk}/measurements/", {"date": "1 Nov 2026", "value": 1}, content_type="application/json"
+            f"/api/v1/kpis/{kpis['uptime'].pk}/measurements/",
+            {"date": "1 Nov 2026", "value": 1},
+            content_type="application/json",
         )
         assert response.status_code == 400
         assert response.json()["error"]["fields"]["date"][0].startswith("Unparseable date")

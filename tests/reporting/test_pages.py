@@ -85,7 +85,12 @@ class TestAccess:
 
     def test_an_outsider_sees_nothing(self, client_for, outsider, year_of_data):
         client = client_for(outsider)
-        for url in ["/reports/", "/reports/list/", f"/reports/{year_of_data.pk}/", f"/reports/{year_of_data.pk}/csv/business/"]:
+        for url in [
+            "/reports/",
+            "/reports/list/",
+            f"/reports/{year_of_data.pk}/",
+            f"/reports/{year_of_data.pk}/csv/business/",
+        ]:
             assert client.get(url).status_code == 403, url
 
 
@@ -153,7 +158,9 @@ class TestDashboard:
 
 @pytest.mark.django_db
 class TestReportList:
-    def test_it_filters_by_kind_with_a_fixed_number_of_queries(self, client_for, ops_user, kpis, django_assert_max_num_queries):
+    def test_it_filters_by_kind_with_a_fixed_number_of_queries(
+        self, client_for, ops_user, kpis, django_assert_max_num_queries
+    ):
         client = client_for(ops_user)
         for offset in range(30):
             report_build(period=period_containing("daily", date(2026, 10, 1) + timedelta(days=offset)))

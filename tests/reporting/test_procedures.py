@@ -29,7 +29,10 @@ class TestKpiLoader:
         kpis = {kpi.slug: kpi for kpi in KpiDefinition.objects.all()}
         assert len(kpis) == 12
         assert kpis["monthly-recurring-revenue"].category == "financial"
-        assert (kpis["monthly-recurring-revenue"].unit, kpis["monthly-recurring-revenue"].direction) == ("EUR", "higher")
+        assert (kpis["monthly-recurring-revenue"].unit, kpis["monthly-recurring-revenue"].direction) == (
+            "EUR",
+            "higher",
+        )
         assert kpis["monthly-recurring-revenue"].aggregation == "last"
         assert (kpis["customer-acquisition-cost"].unit, kpis["customer-acquisition-cost"].direction) == ("EUR", "lower")
         assert (kpis["error-rates"].unit, kpis["error-rates"].direction) == ("%", "lower")

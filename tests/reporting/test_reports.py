@@ -32,7 +32,12 @@ def _row(report, slug):
 @pytest.fixture
 def signups(db):
     return KpiDefinition.objects.create(
-        name="Sign-ups", slug="sign-ups", category="user_engagement", unit="users", aggregation="sum", target=Decimal("100")
+        name="Sign-ups",
+        slug="sign-ups",
+        category="user_engagement",
+        unit="users",
+        aggregation="sum",
+        target=Decimal("100"),
     )
 
 
@@ -68,7 +73,13 @@ class TestReportFigures:
         assert created
         assert report.period_end == date(2026, 11, 30)
         sign = _row(report, "sign-ups")
-        assert (sign["value"], sign["previous"], sign["delta"], sign["trend"], sign["on_target"]) == (90, 62, 28, "better", False)
+        assert (sign["value"], sign["previous"], sign["delta"], sign["trend"], sign["on_target"]) == (
+            90,
+            62,
+            28,
+            "better",
+            False,
+        )
         assert sign["delta_percent"] == pytest.approx(45.16)
         response = _row(report, "response-times")
         assert (response["value"], response["previous"], response["trend"]) == (300, 250, "worse")  # lower is better
@@ -76,7 +87,11 @@ class TestReportFigures:
         assert (revenue["value"], revenue["previous"], revenue["trend"]) == (51_000, None, "")
         uptime = _row(report, "uptime")
         assert (uptime["value"], uptime["measurements"]) == (None, 0)
-        assert report.data["series"]["response-times"] == [["2026-11-01", 200.0], ["2026-11-02", 300.0], ["2026-11-03", 400.0]]
+        assert report.data["series"]["response-times"] == [
+            ["2026-11-01", 200.0],
+            ["2026-11-02", 300.0],
+            ["2026-11-03", 400.0],
+        ]
 
     def test_a_daily_report_covers_system_health_and_operations_only(self, kpis):
         report, _ = report_build(period=period_containing("daily", date(2026, 11, 3)))
@@ -199,7 +214,11 @@ class TestBuildReportCommand:
     def test_it_builds_the_period_containing_the_date(self, kpis, capsys):
         call_command("build_report", "weekly", "--date", "2026-11-12")
         report = Report.objects.get()
-        assert (report.kind, report.period_start, report.period_end) == ("weekly", date(2026, 11, 9), date(2026, 11, 15))
+        assert (report.kind, report.period_start, report.period_end) == (
+            "weekly",
+            date(2026, 11, 9),
+            date(2026, 11, 15),
+        )
         call_command("build_report", "weekly", "--date", "2026-11-15")
         assert Report.objects.count() == 1
         assert "Already built" in capsys.readouterr().out
@@ -213,9 +232,14 @@ class TestBuildReportCommand:
 
 @pytest.mark.django_db
 class TestBuildDueReports:
-    def test_it_builds_due_reports_and_delivers_each_once(self, kpis, manager_user, make_user, django_capture_on_commit_callbacks):
+    def test_it_builds_due_reports_and_delivers_each_once(
+        self, kpis, manager_user, make_user, django_capture_on_commit_callbacks
+    ):
         second_manager = make_user("mia.manager", Role.MANAGER)
-        with time_machine.travel(datetime(2026, 12, 1, 8, tzinfo=UTC)), django_capture_on_commit_callbacks() as callbacks:
+        with (
+            time_machine.travel(datetime(2026, 12, 1, 8, tzinfo=UTC)),
+            django_capture_on_commit_callbacks() as callbacks,
+        ):
             built = reports_build_due()
         assert sorted((report.kind, report.period_start) for report in built) == [
             ("daily", date(2026, 11, 30)),
@@ -226,7 +250,10 @@ class TestBuildDueReports:
         assert ReportDelivery.objects.count() == 8  # four reports, two managers
         assert Notification.objects.filter(recipient=second_manager, key__startswith="report-").count() == 4
         assert len(callbacks) == 8
-        with time_machine.travel(datetime(2026, 12, 1, 8, 15, tzinfo=UTC)), django_capture_on_commit_callbacks() as again:
+        with (
+            time_machine.travel(datetime(2026, 12, 1, 8, 15, tzinfo=UTC)),
+            django_capture_on_commit_callbacks() as again,
+        ):
             assert reports_build_due() == []
         assert (len(again), ReportDelivery.objects.count(), Report.objects.count()) == (0, 8, 4)
 
@@ -237,7 +264,9 @@ class TestBuildDueReports:
         # Daily is due at 06:00; November at 07:00; Q3 ended weeks ago; weekly is disabled.
         assert [(report.kind, report.period_start) for report in built] == [("quarterly", date(2026, 7, 1))]
 
-    def test_the_email_is_html_with_key_figures_and_a_link_and_is_sent_once(self, kpis, manager_user, add_values, settings):
+    def test_the_email_is_html_with_key_figures_and_a_link_and_is_sent_once(
+        self, kpis, manager_user, add_values, settings
+    ):
         settings.PORTAL_BASE_URL = "https://portal.example.com"
         add_values(kpis["uptime"], date(2026, 11, 1), [99.5] * 30)
         with time_machine.travel(datetime(2026, 12, 1, 8, tzinfo=UTC)):
@@ -264,7 +293,9 @@ class TestBuildDueReports:
 
 def test_last_complete_periods():
     today = date(2026, 1, 1)
-    assert (last_complete_period("daily", today).start, last_complete_period("daily", today).end) == (date(2025, 12, 31),) * 2
+    assert (last_complete_period("daily", today).start, last_complete_period("daily", today).end) == (
+        date(2025, 12, 31),
+    ) * 2
     assert last_complete_period("weekly", today).start == date(2025, 12, 22)
     assert last_complete_period("monthly", today).start == date(2025, 12, 1)
     assert (last_complete_period("quarterly", today).start, last_complete_period("quarterly", today).end) == (
