@@ -58,7 +58,7 @@ def main() -> None:
             Report.objects.filter(kind="monthly", period_start=period.start).delete()
             with CaptureQueriesContext(connection) as captured:
                 started = time.perf_counter()
-                report, created = report_build(period=period)
+                _report, created = report_build(period=period)
                 timings.append((time.perf_counter() - started) * 1000)
             assert created
             queries = len(captured.captured_queries)
