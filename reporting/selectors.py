@@ -29,12 +29,12 @@ VIEW_ROLES = AREA_ROLES["reports"]
 
 def require_report_viewer(user: Any) -> None:
     """Raise PermissionDenied unless the user may read reports."""
-    require_role(user, VIEW_ROLES, "Reports are for managers, admins, on-call engineers and ops staff.")
+    require_role(user, VIEW_ROLES)
 
 
 def require_kpi_editor(user: Any) -> None:
     """Raise PermissionDenied unless the user may see the dashboard and enter KPI values."""
-    require_role(user, ENTRY_ROLES, "Only managers and admins see the KPI dashboard and enter KPI values.")
+    require_role(user, ENTRY_ROLES, "Only the Manager and Admin roles see the KPI dashboard and enter KPI values.")
 
 
 def report_for_user(user: Any, pk: int) -> Report:
