@@ -6,7 +6,8 @@ from typing import Any
 
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -82,8 +83,22 @@ class KpiViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
         ).data
         return Response(output if many else output[0], status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=serializers.MeasurementInputSerializer, responses=serializers.MeasurementOutputSerializer)
-    @action(detail=True, methods=["get", "post"], filterset_class=MeasurementFilter)
+    @extend_schema(
+        methods=["GET"],
+        operation_id="v1_kpis_measurements_list",
+        parameters=[
+            OpenApiParameter("date_from", OpenApiTypes.DATE, description="Only values on or after this date."),
+            OpenApiParameter("date_to", OpenApiTypes.DATE, description="Only values on or before this date."),
+        ],
+        responses=serializers.MeasurementOutputSerializer(many=True),
+    )
+    @extend_schema(
+        methods=["POST"],
+        operation_id="v1_kpis_measurements_create",
+        request=serializers.MeasurementInputSerializer,
+        responses=serializers.MeasurementOutputSerializer,
+    )
+    @action(detail=True, methods=["get", "post"], filter_backends=[])
     def measurements(self, request: Request, pk: str | None = None) -> Response:
         """GET: the KPI's values (filter date_from, date_to). POST: one value or a list; same date updates."""
         kpi = get_object_or_404(KpiDefinition, pk=pk)
@@ -93,12 +108,18 @@ class KpiViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
 
                 raise ValidationError({"kpi": [f"KPI {kpi.slug!r} is computed by the portal and takes no values."]})
             return self._record(request, serializers.MeasurementInputSerializer, {}, kpi=kpi)
-        queryset = self.filter_queryset(KpiMeasurement.objects.filter(kpi=kpi).select_related("kpi").order_by("-date"))
+        queryset = MeasurementFilter(
+            request.query_params,
+            queryset=KpiMeasurement.objects.filter(kpi=kpi).select_related("kpi").order_by("-date"),
+            request=request,
+        ).qs
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(serializers.MeasurementOutputSerializer(page, many=True).data)
 
     @extend_schema(
-        request=serializers.BulkMeasurementInputSerializer, responses=serializers.MeasurementOutputSerializer
+        operation_id="v1_kpis_measurements_bulk_create",
+        request=serializers.BulkMeasurementInputSerializer,
+        responses=serializers.MeasurementOutputSerializer,
     )
     @action(detail=False, methods=["post"], url_path="measurements")
     def bulk_measurements(self, request: Request) -> Response:
@@ -106,11 +127,6 @@ class KpiViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
         return self._record(
             request, serializers.BulkMeasurementInputSerializer, {"kpis": kpi_lookup(KpiDefinition.objects.all())}
         )
-
-    def filter_queryset(self, queryset: Any) -> Any:
-        if self.action == "measurements":
-            return MeasurementFilter(self.request.query_params, queryset=queryset, request=self.request).qs
-        return super().filter_queryset(queryset)
 
 
 class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

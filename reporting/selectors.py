@@ -100,11 +100,8 @@ def _business_figures(period: Period, definitions: list[KpiDefinition]) -> tuple
     )
     stats = {(row["kpi_id"], row["current"]): row for row in grouped}
     # Query 2: the values on the last dates, for KPIs that aggregate as "last".
-    wanted = [
-        (row["kpi_id"], row["last_date"])
-        for row in stats.values()
-        if next(d for d in definitions if d.pk == row["kpi_id"]).aggregation == Aggregation.LAST
-    ]
+    last_kpis = {definition.pk for definition in definitions if definition.aggregation == Aggregation.LAST}
+    wanted = [(row["kpi_id"], row["last_date"]) for row in stats.values() if row["kpi_id"] in last_kpis]
     last_values: dict[tuple[int, date], Decimal] = {}
     if wanted:
         condition = Q()

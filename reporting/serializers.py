@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from reporting.csv_io import MAX_VALUE
@@ -59,6 +61,7 @@ class MeasurementInputSerializer(serializers.Serializer):
     value = _value_field()
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class KpiField(serializers.Field):
     """A KPI named by slug (or id); refuses unknown and computed KPIs by name."""
 

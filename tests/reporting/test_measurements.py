@@ -206,3 +206,20 @@ class TestMeasurementsApi:
 
     def test_an_outsider_may_not_read(self, client_for, outsider, kpis):
         assert client_for(outsider).get("/api/v1/kpis/").status_code == 403
+
+    def test_it_filters_values_by_date(self, client_for, manager_user, kpis, add_values):
+        add_values(kpis["uptime"], date(2026, 11, 1), [99.1, 99.2, 99.3, 99.4])
+        response = client_for(manager_user).get(
+            f"/api/v1/kpis/{kpis['uptime'].pk}/measurements/?date_from=2026-11-02&date_to=2026-11-03"
+        )
+        assert [row["date"] for row in response.json()["results"]] == ["2026-11-03", "2026-11-02"]
+
+    def test_the_schema_documents_the_endpoints(self, client_for, manager_user, kpis):
+        schema = client_for(manager_user).get("/api/schema/?format=json").json()
+        for path in [
+            "/api/v1/kpis/",
+            "/api/v1/kpis/{id}/measurements/",
+            "/api/v1/kpis/measurements/",
+            "/api/v1/reports/",
+        ]:
+            assert path in schema["paths"], path
