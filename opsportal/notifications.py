@@ -29,11 +29,13 @@ def absolute_url(path: str) -> str:
 
 
 def notification_send(
-    *, recipients: Iterable[Any], key: str, subject: str, body: str = "", link: str = ""
+    *, recipients: Iterable[Any], key: str, subject: str, body: str = "", link: str = "", email: bool = True
 ) -> list[Notification]:
     """Create one notification per active recipient for ``key`` and mail each after commit.
 
     Recipients who already hold a notification with this key are skipped. Return the new rows.
+    With ``email=False`` only the in-app rows are written: for a caller that sends its own
+    (for example HTML) e-mail through its own outbox.
     """
     users = {user.pk: user for user in recipients if user is not None and user.is_active}
     if not users:
@@ -51,6 +53,10 @@ def notification_send(
             key=key, recipient_id__in=[row.recipient_id for row in created], emailed_at=None
         ).values_list("pk", flat=True)
     )
+    if not email:
+        # The caller mails through its own outbox: mark these handled, so no sweep mails them again.
+        Notification.objects.filter(pk__in=created_ids).update(emailed_at=timezone.now())
+        return list(Notification.objects.filter(pk__in=created_ids))
     from opsportal.tasks import send_notification_email
 
     for notification_id in created_ids:

@@ -242,6 +242,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "checklists-generate": {"task": "checklists.tasks.generate_due_runs", "schedule": timedelta(minutes=5)},
     # Mark checklist runs missed when their window closes; remind owners of overdue runs once.
     "checklists-sweep": {"task": "checklists.tasks.sweep_runs", "schedule": timedelta(seconds=60)},
+    # Build the last complete period of each enabled report schedule once its build time has passed.
+    "build-due-reports": {"task": "reporting.tasks.build_due_reports", "schedule": timedelta(minutes=15)},
 }
 
 # Django REST framework --------------------------------------------------------------------
@@ -281,6 +283,7 @@ SPECTACULAR_SETTINGS = {
         "RiskLevelEnum": "changes.models.Level",
         "RunStatusEnum": "checklists.models.RunStatus",
         "IncidentStatusEnum": "incidents.models.IncidentStatus",
+        "ReportKindEnum": "reporting.models.ReportKind",
     },
 }
 

@@ -7,5 +7,5 @@ class ReportingConfig(AppConfig):
     verbose_name = "Reporting"
 
     def ready(self) -> None:
-        # Register this area's Today section and procedure loaders.
-        from reporting import views  # noqa: F401
+        # Register this area's Today section, procedure loaders and demo seeder.
+        from reporting import demo, procedures, views  # noqa: F401

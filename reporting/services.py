@@ -1,1 +1,178 @@
-"""services of the reporting app."""
+"""Writes of the reporting app: measurements, report snapshots and their delivery."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from opsportal.notifications import notification_send
+from reporting.models import KpiDefinition, KpiMeasurement, Report, ReportDelivery, ReportSchedule
+from reporting.periods import Period, last_complete_period
+from reporting.selectors import report_data_compute
+
+
+@dataclass(frozen=True)
+class MeasurementInput:
+    """One validated measurement to record."""
+
+    kpi: KpiDefinition
+    date: date
+    value: Decimal
+
+
+def measurements_record(*, rows: Iterable[MeasurementInput], by: Any | None) -> int:
+    """Insert or update the measurements of ``rows`` (one per KPI and date); return how many.
+
+    All or nothing: the caller validated every row; a database error saves none of them.
+    """
+    latest: dict[tuple[int, date], KpiMeasurement] = {}
+    for row in rows:
+        latest[(row.kpi.pk, row.date)] = KpiMeasurement(
+            kpi=row.kpi, date=row.date, value=row.value, entered_by=by, updated_at=timezone.now()
+        )
+    with transaction.atomic():
+        KpiMeasurement.objects.bulk_create(
+            list(latest.values()),
+            update_conflicts=True,
+            unique_fields=["kpi", "date"],
+            update_fields=["value", "entered_by", "updated_at"],
+            batch_size=500,
+        )
+    return len(latest)
+
+
+def measurement_record(*, kpi: KpiDefinition, day: date, value: Decimal, by: Any | None) -> KpiMeasurement:
+    """Record one measurement (updating the KPI's value for that date) and return it."""
+    measurements_record(rows=[MeasurementInput(kpi=kpi, date=day, value=value)], by=by)
+    return KpiMeasurement.objects.get(kpi=kpi, date=day)
+
+
+def report_build(*, period: Period, now: Any | None = None) -> tuple[Report, bool]:
+    """Return the snapshot for ``period``, building it if none exists; and whether it was built now.
+
+    Idempotent under concurrency: the UniqueConstraint on (kind, period_start) lets exactly
+    one builder insert; the others read the winner's row.
+    """
+    existing = Report.objects.filter(kind=period.kind, period_start=period.start).first()
+    if existing is not None:
+        return existing, False
+    data = report_data_compute(period=period)
+    try:
+        with transaction.atomic():
+            report = Report.objects.create(
+                kind=period.kind,
+                period_start=period.start,
+                period_end=period.end,
+                built_at=now or timezone.now(),
+                data=data,
+            )
+    except IntegrityError:
+        return Report.objects.get(kind=period.kind, period_start=period.start), False
+    return report, True
+
+
+def report_deliver(*, report: Report, group: str = "Manager") -> int:
+    """Notify every active member of ``group`` about ``report``, once each; return how many are new.
+
+    An outbox row per (report, recipient) is written first; the HTML e-mail is sent after
+    commit by ``reporting.tasks.send_report_email``, which marks the row.
+    """
+    from reporting.tasks import send_report_email
+
+    user_model = get_user_model()
+    recipients = list(
+        user_model.objects.filter(is_active=True).filter(Q(groups__name=group) | Q(is_superuser=True)).distinct()
+    )
+    if not recipients:
+        return 0
+    with transaction.atomic():
+        ReportDelivery.objects.bulk_create(
+            [ReportDelivery(report=report, recipient=user) for user in recipients], ignore_conflicts=True
+        )
+        pending = list(
+            ReportDelivery.objects.filter(report=report, emailed_at=None, recipient__in=recipients).values_list(
+                "pk", "recipient_id"
+            )
+        )
+        data = report.data
+        notification_send(
+            recipients=[user for user in recipients if user.pk in {recipient for _pk, recipient in pending}],
+            key=f"report-{report.pk}",
+            subject=f"{data.get('title', str(report))} is ready",
+            body=data.get("summary", ""),
+            link=report.get_absolute_url(),
+            email=False,  # the HTML e-mail below replaces the plain one
+        )
+        for delivery_id, _recipient in pending:
+            transaction.on_commit(partial(send_report_email.delay, delivery_id))
+    return len(pending)
+
+
+def reports_build_due(*, now: Any | None = None) -> list[Report]:
+    """Build the last complete period of every enabled schedule whose build time has passed.
+
+    Deliver each report to its schedule's group in the transaction that built it, so a
+    report is delivered exactly once however often (or on however many workers) this runs.
+    """
+    now = now or timezone.now()
+    local_now = timezone.localtime(now, timezone=_portal_zone())
+    built: list[Report] = []
+    for schedule in ReportSchedule.objects.filter(enabled=True):
+        period = last_complete_period(schedule.kind, local_now.date())
+        first_day_after = period.end.toordinal() + 1
+        if local_now.date().toordinal() == first_day_after and local_now.time() < schedule.build_time:
+            continue  # not yet: the period ended today at midnight and the build time is later
+        with transaction.atomic():
+            report, created = report_build(period=period, now=now)
+            if created:
+                report_deliver(report=report, group=schedule.recipients_group)
+                built.append(report)
+    return built
+
+
+def _portal_zone() -> Any:
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def report_email_send(*, delivery: ReportDelivery) -> bool:
+    """Send a delivery's HTML e-mail unless already sent; return True when it was sent now."""
+    from django.core.mail import EmailMultiAlternatives
+    from django.template.loader import render_to_string
+
+    from opsportal.notifications import absolute_url
+    from reporting.tables import report_tables
+
+    if delivery.emailed_at is not None or not delivery.recipient.email:
+        return False
+    report = delivery.report
+    context = {
+        "report": report,
+        "data": report.data,
+        "tables": [table for table in report_tables(report.data) if table.key in {"business", "operational"}],
+        "link": absolute_url(report.get_absolute_url()),
+        "recipient": delivery.recipient,
+    }
+    domain = settings.PORTAL_BASE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0] or "opsportal"
+    message = EmailMultiAlternatives(
+        subject=f"[OpsPortal] {report.data.get('title', str(report))}",
+        body=render_to_string("reporting/email/report.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[delivery.recipient.email],
+        headers={"Message-ID": f"<report-{report.pk}.{delivery.recipient_id}@{domain}>"},
+    )
+    message.attach_alternative(render_to_string("reporting/email/report.html", context), "text/html")
+    message.send()
+    ReportDelivery.objects.filter(pk=delivery.pk, emailed_at=None).update(emailed_at=timezone.now())
+    return True

@@ -1,1 +1,35 @@
-"""tasks of the reporting app."""
+"""Celery tasks of the reporting app: the due-report sweep and report e-mails."""
+
+from __future__ import annotations
+
+import smtplib
+
+from celery import shared_task
+
+
+@shared_task(name="reporting.tasks.build_due_reports", time_limit=600, soft_time_limit=540)
+def build_due_reports() -> int:
+    """Build (and deliver) the last complete period of every enabled report schedule."""
+    from reporting.services import reports_build_due
+
+    return len(reports_build_due())
+
+
+@shared_task(
+    name="reporting.tasks.send_report_email",
+    time_limit=60,
+    soft_time_limit=45,
+    autoretry_for=(smtplib.SMTPException, OSError),
+    retry_backoff=30,
+    retry_backoff_max=900,
+    max_retries=8,
+)
+def send_report_email(delivery_id: int) -> None:
+    """Mail one report delivery; return quietly if it is gone or already mailed."""
+    from reporting.models import ReportDelivery
+    from reporting.services import report_email_send
+
+    delivery = ReportDelivery.objects.select_related("report", "recipient").filter(pk=delivery_id).first()
+    if delivery is None:
+        return
+    report_email_send(delivery=delivery)

@@ -1,0 +1,140 @@
+"""The tables of the report pages and the dashboard, shared by HTML and CSV export. Pure.
+
+Page and CSV show the same cell text (``cell_text``), so an exported file read back with
+Python's ``csv`` module gives exactly the figures on the page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+TREND_TEXT = {"better": "better", "worse": "worse", "same": "same", "": ""}
+
+
+@dataclass
+class Table:
+    """A titled table: its key (used in the CSV URL), header and rows of cell texts."""
+
+    key: str
+    title: str
+    header: list[str]
+    rows: list[list[str]] = field(default_factory=list)
+    trends: list[str] = field(default_factory=list)  # per row, for colouring
+    collapsed: bool = False  # long tables start folded on screen
+
+
+def cell_text(value: Any) -> str:
+    """Return the text of one cell: numbers to at most 2 decimals, no grouping; None empty."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | float):
+        text = f"{float(value):.2f}".rstrip("0").rstrip(".")
+        return "0" if text in {"-0", ""} else text
+    return str(value)
+
+
+def _on_target(value: bool | None) -> str:
+    return "" if value is None else ("yes" if value else "no")
+
+
+def report_tables(data: dict[str, Any]) -> list[Table]:
+    """Return the tables of a report snapshot's data."""
+    tables = []
+    business = Table(
+        "business",
+        "Business KPIs",
+        [
+            "KPI",
+            "Category",
+            "Unit",
+            "Aggregation",
+            "Value",
+            "Previous",
+            "Change",
+            "Change %",
+            "Trend",
+            "Target",
+            "On target",
+        ],
+    )
+    for row in data.get("business", []):
+        business.rows.append(
+            [
+                row["name"],
+                row["category_label"],
+                row["unit"],
+                row["aggregation"],
+                cell_text(row["value"]),
+                cell_text(row["previous"]),
+                cell_text(row["delta"]),
+                cell_text(row["delta_percent"]),
+                TREND_TEXT[row["trend"]],
+                cell_text(row["target"]),
+                _on_target(row["on_target"]),
+            ]
+        )
+        business.trends.append(row["trend"])
+    tables.append(business)
+    operational = Table(
+        "operational",
+        "Operational KPIs",
+        ["KPI", "Unit", "Value", "Previous", "Change", "Change %", "Trend", "Target", "On target"],
+    )
+    for row in data.get("operational", []):
+        operational.rows.append(
+            [
+                row["name"],
+                row["unit"],
+                cell_text(row["value"]),
+                cell_text(row["previous"]),
+                cell_text(row["delta"]),
+                cell_text(row["delta_percent"]),
+                TREND_TEXT[row["trend"]],
+                cell_text(row["target"]),
+                _on_target(row["on_target"]),
+            ]
+        )
+        operational.trends.append(row["trend"])
+    tables.append(operational)
+    for row in data.get("operational", []):
+        breakdown = row.get("breakdown") or []
+        if not breakdown:
+            continue
+        header = list(breakdown[0].keys())
+        table = Table(
+            f"op-{row['slug']}", f"{row['name']}: breakdown", [name.replace("_", " ").capitalize() for name in header]
+        )
+        table.rows = [[cell_text(item.get(name)) for name in header] for item in breakdown]
+        tables.append(table)
+    return tables
+
+
+def dashboard_tables(figures: dict[str, Any]) -> list[Table]:
+    """Return the dashboard's tables: the KPI summary and the chart data."""
+    summary = Table(
+        "summary",
+        "KPI summary (latest interval against the one before)",
+        ["KPI", "Category", "Unit", "Latest", "Previous", "Change", "Trend", "Target", "On target"],
+    )
+    for kpi in figures["kpis"]:
+        summary.rows.append(
+            [
+                kpi["name"],
+                kpi["category_label"],
+                kpi["unit"],
+                cell_text(kpi["value"]),
+                cell_text(kpi["previous"]),
+                cell_text(kpi["delta"]),
+                TREND_TEXT[kpi["trend"]],
+                cell_text(kpi["target"]),
+                _on_target(kpi["on_target"]),
+            ]
+        )
+        summary.trends.append(kpi["trend"])
+    series = Table("series", "Chart data", ["Interval", *[kpi["name"] for kpi in figures["kpis"]]], collapsed=True)
+    for position, label in enumerate(figures["labels"]):
+        series.rows.append([label, *[cell_text(kpi["values"][position]) for kpi in figures["kpis"]]])
+    return [summary, series]
