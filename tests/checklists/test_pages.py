@@ -64,8 +64,8 @@ class TestToday:
             fifty = count_queries(client, "/")
         assert one == fifty
         # 1. session, 2. user, 3. the user's roles (groups), 4. the runs of the user's groups,
-        # 5. the incidents section (the ops user sees no change section).
-        assert fifty == 5
+        # 5. the incidents section (the ops user sees no change section), 6. the latest reports.
+        assert fifty == 6
 
 
 @pytest.mark.django_db
