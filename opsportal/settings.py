@@ -238,6 +238,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "changes-reminders": {"task": "changes.tasks.send_reminders", "schedule": timedelta(minutes=5)},
     # Send due incident escalation and overdue-review reminders (each exactly once).
     "incidents-sla-sweep": {"task": "incidents.tasks.sla_sweep", "schedule": timedelta(seconds=15)},
+    # Re-queue notification e-mails still unsent a minute after their row was written (a lost
+    # Celery message, a killed worker, a mail server error), backing off, a bounded number of times.
+    "notifications-resend-unmailed": {"task": "opsportal.tasks.resend_unmailed", "schedule": timedelta(seconds=60)},
 }
 
 # Django REST framework --------------------------------------------------------------------
