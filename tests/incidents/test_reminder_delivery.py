@@ -130,7 +130,7 @@ class TestResendUnmailed:
         users = [make_user(f"on{n}", Role.ONCALL) for n in range(5)]
         notification_send(recipients=users, key="incident-1-step-1-round-1", subject="x")
         Notification.objects.update(created_at=NOW)
-        # savepoint, select the due rows, count them up, release
+        # savepoint, select (and lock) the due rows, count a resend on them, release savepoint
         with django_assert_num_queries(4):
             assert len(notifications_resend_unmailed(now=NOW + RESEND_AFTER)) == 5
 
