@@ -32,11 +32,20 @@ class Notification(models.Model):
     read_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
     email_error = models.CharField(max_length=500, blank=True)
+    # The resend sweep (opsportal.tasks.resend_unmailed) counts the e-mails it re-queued and when,
+    # so an address that always fails is given up after NOTIFICATION_EMAIL_MAX_RESENDS.
+    email_resends = models.PositiveSmallIntegerField(default=0)
+    email_resent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
         constraints = [models.UniqueConstraint(fields=["recipient", "key"], name="notification_once_per_recipient_key")]
-        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread_idx")]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="notification_unread_idx"),
+            models.Index(
+                fields=["created_at"], name="notification_unmailed_idx", condition=models.Q(emailed_at__isnull=True)
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.subject} → {self.recipient}"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import smtplib
-
 from celery import shared_task
 from django.utils import timezone
 
@@ -18,20 +16,24 @@ def heartbeat() -> None:
     Heartbeat.objects.update_or_create(name=HEARTBEAT, defaults={"last_seen_at": timezone.now()})
 
 
-@shared_task(
-    name="opsportal.tasks.send_notification_email",
-    time_limit=60,
-    soft_time_limit=45,
-    autoretry_for=(smtplib.SMTPException, OSError),
-    retry_backoff=30,
-    retry_backoff_max=900,
-    max_retries=8,
-)
+@shared_task(name="opsportal.tasks.send_notification_email", time_limit=60, soft_time_limit=45)
 def send_notification_email(notification_id: int) -> None:
-    """Mail one notification; return quietly if it is gone or already mailed."""
+    """Mail one notification; return quietly if it is gone or already mailed.
+
+    No Celery retry: a failure is recorded on the row and ``resend_unmailed`` tries again, so
+    retries survive a flushed broker and are bounded by the row's resend count.
+    """
     from opsportal.notifications import notification_email
 
-    notification = Notification.objects.select_related("recipient").filter(pk=notification_id).first()
+    notification = Notification.objects.filter(pk=notification_id).first()
     if notification is None:
         return
     notification_email(notification=notification)
+
+
+@shared_task(name="opsportal.tasks.resend_unmailed", time_limit=60, soft_time_limit=45)
+def resend_unmailed() -> int:
+    """Re-queue e-mails whose first attempt was lost or failed; return how many."""
+    from opsportal.notifications import notifications_resend_unmailed
+
+    return len(notifications_resend_unmailed())

@@ -69,6 +69,12 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         pytest.skip(message)
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings: Any) -> None:
+    """Persona passwords need no strength in tests; PBKDF2 would make every test seconds slower."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 # Personas -----------------------------------------------------------------------------------
 
 
@@ -139,27 +145,22 @@ def _database_url_for_tests() -> str:
     return f"sqlite:///{database['NAME']}"
 
 
-@pytest.fixture(scope="session")
-def celery_worker(
-    django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[subprocess.Popen[bytes]]:
-    """Start a real ``celery worker`` process on the test database and the configured broker.
+def start_celery_worker(
+    log_path: Path, *, name: str, queues: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """Start a real ``celery worker`` process on the test database; return it once it is ready.
 
-    Tests that use it must commit their data (``@pytest.mark.django_db(transaction=True)``),
-    since the worker reads the database through its own connection.
+    ``queues`` (``-Q``) and extra ``env`` (for example ``EMAIL_URL``) let a test run workers
+    of its own beside the session's ``celery_worker``. The process has ``log_path`` set.
     """
-    from opsportal.celery import app
-
-    log_path = tmp_path_factory.mktemp("worker") / "worker.log"
-    env = {**os.environ, "DATABASE_URL": _database_url_for_tests(), "PYTHONUNBUFFERED": "1"}
-    with django_db_blocker.unblock():
-        app.control.purge()  # drop messages left by an earlier, interrupted run
+    full_env = {**os.environ, "DATABASE_URL": _database_url_for_tests(), "PYTHONUNBUFFERED": "1", **(env or {})}
+    command = [sys.executable, "-m", "celery", "-A", "opsportal", "worker", "--pool=solo", "--loglevel=INFO",
+               "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"{name}@%h"]  # fmt: skip
+    if queues:
+        command += ["-Q", queues]
     log = log_path.open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "opsportal", "worker", "--pool=solo", "--loglevel=INFO",
-         "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"test-{os.getpid()}@%h"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+    process = subprocess.Popen(command, cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT)
+    log.close()  # the child holds its own descriptor
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -171,13 +172,59 @@ def celery_worker(
         process.terminate()
         raise RuntimeError(f"celery worker did not start in 60 s:\n{log_path.read_text()}")
     process.log_path = log_path  # type: ignore[attr-defined]
-    yield process
+    return process
+
+
+def stop_celery_worker(process: subprocess.Popen[bytes]) -> None:
+    """Stop a worker started by ``start_celery_worker`` (warm shutdown, then kill)."""
+    if process.poll() is not None:
+        return
     process.terminate()
     try:
         process.wait(timeout=20)
     except subprocess.TimeoutExpired:
         process.kill()
-    log.close()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def celery_worker(
+    django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Start a real ``celery worker`` process on the test database and the configured broker.
+
+    Tests that use it must commit their data (``@pytest.mark.django_db(transaction=True)``),
+    since the worker reads the database through its own connection.
+    """
+    from opsportal.celery import app
+
+    with django_db_blocker.unblock():
+        app.control.purge()  # drop messages left by an earlier, interrupted run
+    process = start_celery_worker(tmp_path_factory.mktemp("worker") / "worker.log", name=f"test-{os.getpid()}")
+    yield process
+    stop_celery_worker(process)
+
+
+@pytest.fixture
+def celery_worker_factory(
+    django_db_setup: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Callable[..., subprocess.Popen[bytes]]]:
+    """Return ``start(name, queues=None, env=None)``: more real workers, stopped after the test.
+
+    Give them queues of their own (``-Q``) so the session's ``celery_worker``, if it runs,
+    does not take their messages.
+    """
+    started: list[subprocess.Popen[bytes]] = []
+
+    def start(name: str, *, queues: str | None = None, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+        log_path = tmp_path_factory.mktemp("worker") / f"{name}.log"
+        process = start_celery_worker(log_path, name=f"{name}-{os.getpid()}", queues=queues, env=env)
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        stop_celery_worker(process)
 
 
 def wait_for(condition: Callable[[], Any], timeout: float = 30.0, interval: float = 0.2) -> Any:

@@ -1,4 +1,4 @@
-"""Fixtures of the changes tests: a fast password hasher, deployment stages and a change factory."""
+"""Fixtures of the changes tests: deployment stages and a change factory (the fast hasher is in tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -13,12 +13,6 @@ from changes.models import ChangeRequest, DeploymentStage
 from opsportal.roles import Role
 
 STAGES = ["Development", "Staging", "Pre-Production", "Production", "Post-Deployment"]
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings: Any) -> None:
-    # The matrix creates a handful of users per test; the default hasher would dominate its run time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

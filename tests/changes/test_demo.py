@@ -14,8 +14,7 @@ from changes.selectors import change_failure_rate
 
 @pytest.mark.django_db
 class TestDemoSeeder:
-    def test_it_seeds_a_realistic_history_once(self, settings):
-        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    def test_it_seeds_a_realistic_history_once(self):
         call_command("seed_demo", verbosity=0)
         count = ChangeRequest.objects.count()
         assert 25 <= count <= 40

@@ -33,9 +33,3 @@ def severities(db):
 def london(settings):
     settings.TIME_ZONE = "Europe/London"
     return settings
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """Persona passwords need no strength here; PBKDF2 would make every test seconds slower."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

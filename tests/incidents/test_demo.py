@@ -8,8 +8,7 @@ from incidents.models import EscalationNotice, Incident, IncidentStatus, PostInc
 
 @pytest.mark.django_db
 class TestSeedDemo:
-    def test_it_builds_a_realistic_history_once(self, settings, capsys):
-        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    def test_it_builds_a_realistic_history_once(self, capsys):
         call_command("seed_demo")
         count = Incident.objects.count()
         assert 35 <= count <= 45
