@@ -281,6 +281,7 @@ SPECTACULAR_SETTINGS = {
         "RiskLevelEnum": "changes.models.Level",
         "RunStatusEnum": "checklists.models.RunStatus",
         "IncidentStatusEnum": "incidents.models.IncidentStatus",
+        "IncidentLinkKindEnum": "changes.models.IncidentLinkKind",
     },
 }
 
