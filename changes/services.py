@@ -455,13 +455,11 @@ def change_link_incident(*, change: ChangeRequest, incident: Any, kind: str, by:
         change=change, incident=incident, defaults={"kind": kind, "linked_by": by, "linked_at": timezone.now()}
     )
     if created:
-        _history(change, ChangeHistory.Kind.INCIDENT_LINKED, by, f"Incident #{incident.pk} {incident.title}: {label}.")
+        _history(change, ChangeHistory.Kind.INCIDENT_LINKED, by, f"#{incident.pk} {incident.title} ({label}).")
     elif link.kind != kind:
         ChangeIncidentLink.objects.filter(pk=link.pk).update(kind=kind, linked_by=by, linked_at=timezone.now())
         link.refresh_from_db()
-        _history(
-            change, ChangeHistory.Kind.INCIDENT_LINKED, by, f"Incident #{incident.pk} {incident.title}: now {label}."
-        )
+        _history(change, ChangeHistory.Kind.INCIDENT_LINKED, by, f"#{incident.pk} {incident.title} (now {label}).")
     return link
 
 
@@ -471,7 +469,5 @@ def change_unlink_incident(*, change: ChangeRequest, incident: Any, by: Any) -> 
     require_role(by, INCIDENT_LINKERS, "Only on-call engineers, managers and admins link incidents to changes.")
     deleted, _ = ChangeIncidentLink.objects.filter(change=change, incident=incident).delete()
     if deleted:
-        _history(
-            change, ChangeHistory.Kind.INCIDENT_UNLINKED, by, f"Incident #{incident.pk} {incident.title} unlinked."
-        )
+        _history(change, ChangeHistory.Kind.INCIDENT_UNLINKED, by, f"#{incident.pk} {incident.title}.")
     return bool(deleted)

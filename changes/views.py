@@ -162,7 +162,7 @@ def _detail_context(request: HttpRequest, change: ChangeRequest, **extra: Any) -
         "incident_links": selectors.change_incident_links(change),
         "incident_flags": selectors.incident_flags([change]).get(change.pk, []),
         "may_link_incidents": has_role(request.user, services.INCIDENT_LINKERS),
-        "link_kinds": IncidentLinkKind.choices,
+        "link_kinds": [(IncidentLinkKind.RELATED, "Related"), (IncidentLinkKind.CAUSED, "Caused by this change")],
         **extra,
     }
 

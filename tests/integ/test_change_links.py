@@ -17,21 +17,24 @@ from incidents.services import incident_acknowledge, incident_declare, incident_
 from opsportal.roles import Role
 
 
+def make_change_now(*, requester: Any, **fields: Any) -> ChangeRequest:
+    """Return a planned change on "api, Billing" scheduled for tomorrow."""
+    start = timezone.now() + timedelta(days=1)
+    values: dict[str, Any] = {
+        "title": "Upgrade the load balancer", "status": "planning", "affected_services": "api, Billing",
+        "window_start": start, "window_end": start + timedelta(hours=2), "requester": requester,
+        "status_changed_at": timezone.now(), "rollback_plan": "Reinstall 4.1.",
+        "description": "Apply vendor patch 4.2 to both load balancers.",
+        "risk_rule": "likelihood low (1) × impact medium (2) = 2; 1–2 is low",
+    }  # fmt: skip
+    values.update(fields)
+    return ChangeRequest.objects.create(**values)
+
+
 @pytest.fixture
 def make_change(db: Any, make_user: Any):
     requester = make_user("rita.requester", Role.ONCALL)
-
-    def factory(**fields: Any) -> ChangeRequest:
-        start = timezone.now() + timedelta(days=1)
-        values: dict[str, Any] = {
-            "title": "Upgrade the load balancer", "status": "planning", "affected_services": "api, Billing",
-            "window_start": start, "window_end": start + timedelta(hours=2), "requester": requester,
-            "status_changed_at": timezone.now(), "rollback_plan": "Reinstall 4.1.",
-        }  # fmt: skip
-        values.update(fields)
-        return ChangeRequest.objects.create(**values)
-
-    return factory
+    return lambda **fields: make_change_now(requester=requester, **fields)
 
 
 @pytest.fixture
@@ -52,9 +55,9 @@ class TestChangeLinkIncident:
         assert not ChangeIncidentLink.objects.exists()
         messages = list(change.history.values_list("kind", "message"))
         assert messages == [
-            ("incident_linked", f"Incident #{incident.pk} Checkout errors: related."),
-            ("incident_linked", f"Incident #{incident.pk} Checkout errors: now caused by this change."),
-            ("incident_unlinked", f"Incident #{incident.pk} Checkout errors unlinked."),
+            ("incident_linked", f"#{incident.pk} Checkout errors (related)."),
+            ("incident_linked", f"#{incident.pk} Checkout errors (now caused by this change)."),
+            ("incident_unlinked", f"#{incident.pk} Checkout errors."),
         ]
 
     def test_the_database_refuses_a_second_link_of_one_pair(self, make_change, incident, oncall_user):
