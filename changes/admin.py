@@ -4,6 +4,7 @@ from django.contrib import admin
 
 from changes.models import (
     ChangeHistory,
+    ChangeIncidentLink,
     ChangeRequest,
     ChangeSettings,
     DeploymentStage,
@@ -60,6 +61,16 @@ class StageInline(admin.TabularInline):
         return False
 
 
+class IncidentLinkInline(admin.TabularInline):
+    model = ChangeIncidentLink
+    extra = 0
+    can_delete = False
+    readonly_fields = ["incident", "kind", "linked_by", "linked_at"]
+
+    def has_add_permission(self, request, obj=None):  # linked on the change page, so history records it
+        return False
+
+
 @admin.register(ChangeRequest)
 class ChangeRequestAdmin(admin.ModelAdmin):
     """Changes move only through the workflow (the change page and API), so status is read-only here."""
@@ -69,4 +80,4 @@ class ChangeRequestAdmin(admin.ModelAdmin):
     search_fields = ["title", "affected_services"]
     readonly_fields = ["status", "risk", "risk_rule", "approved_by", "approved_at", "status_changed_at", "completed_at",
                        "close_code", "freeze_override_by", "freeze_override_reason"]  # fmt: skip
-    inlines = [StageInline, HistoryInline]
+    inlines = [StageInline, IncidentLinkInline, HistoryInline]

@@ -7,9 +7,10 @@ Every action: input serializer → service → output serializer. Errors use the
 from __future__ import annotations
 
 import django_filters
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
@@ -21,6 +22,8 @@ from changes.serializers import (
     ChangeDetailSerializer,
     ChangeInputSerializer,
     ChangeSerializer,
+    IncidentLinkInputSerializer,
+    IncidentLinkSerializer,
     RejectInputSerializer,
     StageInputSerializer,
     StageResultSerializer,
@@ -143,6 +146,33 @@ class ChangeViewSet(
         data.is_valid(raise_exception=True)
         result = services.change_stage_record(change=change, by=request.user, **data.validated_data)
         return Response(StageResultSerializer(result).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(methods=["GET"], request=None, responses=IncidentLinkSerializer(many=True))
+    @extend_schema(methods=["POST"], request=IncidentLinkInputSerializer, responses={201: IncidentLinkSerializer})
+    @extend_schema(
+        methods=["DELETE"], request=None, responses={204: None},
+        parameters=[OpenApiParameter("incident", int, description="The incident to unlink.")],
+    )  # fmt: skip
+    @action(detail=True, methods=["get", "post", "delete"])
+    def incidents(self, request: Request, pk: str) -> Response:
+        """GET: the linked incidents; POST {"incident": id, "kind": "caused"|"related"}: link (or change the
+        kind); DELETE ?incident=id: unlink."""
+        change = self.get_object()
+        if request.method == "GET":
+            return Response(IncidentLinkSerializer(selectors.change_incident_links(change), many=True).data)
+        if request.method == "DELETE":
+            data = IncidentLinkInputSerializer(data={"incident": request.query_params.get("incident")})
+            data.is_valid(raise_exception=True)
+            if not services.change_unlink_incident(
+                change=change, incident=data.validated_data["incident"], by=request.user
+            ):
+                raise NotFound("That incident is not linked to this change.")
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        data = IncidentLinkInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        link = services.change_link_incident(change=change, by=request.user, **data.validated_data)
+        link = selectors.change_incident_links(change).get(pk=link.pk)
+        return Response(IncidentLinkSerializer(link).data, status=status.HTTP_201_CREATED)
 
 
 router = SimpleRouter(trailing_slash=True)

@@ -225,6 +225,8 @@ class ChangeHistory(models.Model):
         STAGE = "stage", "Deployment stage"
         ROLLBACK = "rollback", "Rollback"
         FREEZE_OVERRIDE = "freeze_override", "Freeze override"
+        INCIDENT_LINKED = "incident_linked", "Incident linked"
+        INCIDENT_UNLINKED = "incident_unlinked", "Incident unlinked"
 
     change = models.ForeignKey(ChangeRequest, on_delete=models.CASCADE, related_name="history")
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -289,3 +291,31 @@ class ChangeReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} for {self.change_id}"
+
+
+class IncidentLinkKind(models.TextChoices):
+    CAUSED = "caused", "Caused by this change"
+    RELATED = "related", "Related"
+
+
+class ChangeIncidentLink(models.Model):
+    """A change linked to an incident it caused, or that is related; one link per pair.
+
+    A change linked as the cause of an incident counts as failed in the change failure rate.
+    """
+
+    change = models.ForeignKey(ChangeRequest, on_delete=models.CASCADE, related_name="incident_links")
+    incident = models.ForeignKey("incidents.Incident", on_delete=models.CASCADE, related_name="change_links")
+    kind = models.CharField(max_length=8, choices=IncidentLinkKind.choices, default=IncidentLinkKind.RELATED)
+    linked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    linked_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["change", "incident"]
+        constraints = [
+            models.UniqueConstraint(fields=["change", "incident"], name="change_incident_link_once"),
+        ]
+        indexes = [models.Index(fields=["kind", "change"], name="change_link_caused_idx")]
+
+    def __str__(self) -> str:
+        return f"CHG-{self.change_id} {self.kind} #{self.incident_id}"

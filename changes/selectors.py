@@ -8,18 +8,22 @@ from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from changes import workflow
 from changes.models import (
+    ChangeIncidentLink,
     ChangeRequest,
     ChangeStatus,
     CloseCode,
     DeploymentStage,
     FreezeWindow,
+    IncidentLinkKind,
     StageResult,
 )
+from incidents.models import OPEN_STATUSES, Incident
 from opsportal.roles import AREA_ROLES, Role, has_role, require_role, user_roles
 
 AREA = "changes"
@@ -188,14 +192,16 @@ def change_failure_rate(*, start: datetime, end: datetime) -> FailureRate:
     """Return the change failure rate of changes completed in [start, end).
 
     Completed: the change reached Closed or Failed in the period (``completed_at``).
-    Failed: it ended Failed (a rollback or a failed implementation/verification) or was
-    closed with the close code "unsuccessful". Rejected and cancelled changes never ran,
-    so they count in neither.
+    Failed: it ended Failed (a rollback or a failed implementation/verification), was
+    closed with the close code "unsuccessful", or is linked as the cause of an incident.
+    Rejected and cancelled changes never ran, so they count in neither.
     """
     completed = ChangeRequest.objects.filter(
         completed_at__gte=start, completed_at__lt=end, status__in=[ChangeStatus.CLOSED, ChangeStatus.FAILED]
     )
-    failed_filter = Q(status=ChangeStatus.FAILED) | Q(close_code=CloseCode.UNSUCCESSFUL)
+    caused_incident = Exists(ChangeIncidentLink.objects.filter(change=OuterRef("pk"), kind=IncidentLinkKind.CAUSED))
+    completed = completed.annotate(caused_incident=caused_incident)
+    failed_filter = Q(status=ChangeStatus.FAILED) | Q(close_code=CloseCode.UNSUCCESSFUL) | Q(caused_incident=True)
     counts = completed.aggregate(
         total=Count("pk"),
         failed=Count("pk", filter=failed_filter),
@@ -224,3 +230,41 @@ def changes_scheduled_for(user: Any, start: datetime, end: datetime) -> QuerySet
         .exclude(status__in=CALENDAR_EXCLUDED)
         .order_by("window_start")
     )
+
+
+# Open incidents of these severities flag the changes scheduled on their services.
+FLAG_SEVERITIES = ("P0", "P1")
+
+
+def change_incident_links(change: ChangeRequest) -> QuerySet[ChangeIncidentLink]:
+    """Return the change's incident links with their incidents (one query)."""
+    return change.incident_links.select_related("incident__severity").order_by("incident_id")
+
+
+def incident_flags(changes: list[ChangeRequest], *, now: datetime | None = None) -> dict[int, list[tuple[str, Any]]]:
+    """Return, per change id, the (service, incident) pairs of open P0/P1 incidents on its services.
+
+    Only changes whose window is now or still ahead are flagged. Changes name services in
+    free text; incidents use Service rows: names match case-insensitively. Two queries,
+    however many changes.
+    """
+    now = now or timezone.now()
+    scheduled = [change for change in changes if change.window_end and change.window_end > now and change.services]
+    if not scheduled:
+        return {}
+    by_service: dict[str, list[Any]] = defaultdict(list)
+    incidents = (
+        Incident.objects.filter(status__in=OPEN_STATUSES, severity__code__in=FLAG_SEVERITIES)
+        .select_related("severity")
+        .prefetch_related("services")
+        .order_by("severity__position", "pk")
+    )
+    for incident in incidents:
+        for service in incident.services.all():
+            by_service[service.name.strip().lower()].append(incident)
+    flags: dict[int, list[tuple[str, Any]]] = {}
+    for change in scheduled:
+        found = [(service, incident) for service in change.services for incident in by_service.get(service, [])]
+        if found:
+            flags[change.pk] = found
+    return flags

@@ -7,15 +7,18 @@ from rest_framework import serializers
 
 from changes.models import (
     ChangeHistory,
+    ChangeIncidentLink,
     ChangeRequest,
     ChangeStatus,
     ChangeType,
     CloseCode,
     DeploymentStage,
+    IncidentLinkKind,
     Level,
     StageOutcome,
     StageResult,
 )
+from incidents.models import Incident
 
 
 class ChangeInputSerializer(serializers.Serializer):
@@ -96,10 +99,34 @@ class ChangeSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class IncidentLinkSerializer(serializers.ModelSerializer):
+    """An incident linked to a change: caused by it, or related."""
+
+    incident = serializers.IntegerField(source="incident_id")
+    title = serializers.CharField(source="incident.title")
+    severity = serializers.CharField(source="incident.severity.code")
+    status = serializers.CharField(source="incident.status")
+    linked_by = serializers.StringRelatedField()
+
+    class Meta:
+        model = ChangeIncidentLink
+        fields = ["incident", "kind", "title", "severity", "status", "linked_by", "linked_at"]
+        read_only_fields = fields
+
+
+class IncidentLinkInputSerializer(serializers.Serializer):
+    incident = serializers.PrimaryKeyRelatedField(
+        queryset=Incident.objects.all(),
+        error_messages={"does_not_exist": "There is no incident {pk_value}; give its number."},
+    )
+    kind = serializers.ChoiceField(choices=IncidentLinkKind.choices, default=IncidentLinkKind.RELATED)
+
+
 class ChangeDetailSerializer(ChangeSerializer):
     history = HistorySerializer(many=True, read_only=True)
     stage_results = StageResultSerializer(many=True, read_only=True)
+    incidents = IncidentLinkSerializer(source="incident_links", many=True, read_only=True)
 
     class Meta(ChangeSerializer.Meta):
-        fields = [*ChangeSerializer.Meta.fields, "history", "stage_results"]
+        fields = [*ChangeSerializer.Meta.fields, "history", "stage_results", "incidents"]
         read_only_fields = fields

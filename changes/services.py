@@ -19,6 +19,7 @@ from changes import workflow
 from changes.models import (
     CalendarToken,
     ChangeHistory,
+    ChangeIncidentLink,
     ChangeReminder,
     ChangeRequest,
     ChangeSettings,
@@ -27,6 +28,7 @@ from changes.models import (
     CloseCode,
     DeploymentStage,
     FreezeWindow,
+    IncidentLinkKind,
     Level,
     StageOutcome,
     StageResult,
@@ -431,3 +433,41 @@ def change_delete(*, change: ChangeRequest, by: Any) -> None:
             {"status": "Only changes in Initiation or Cancelled can be deleted; the rest is history."}
         )
     ChangeRequest.objects.filter(pk=change.pk).delete()
+
+
+# Links to incidents -----------------------------------------------------------------------
+
+INCIDENT_LINKERS = (Role.ONCALL, Role.MANAGER, Role.ADMIN)
+
+
+@transaction.atomic
+def change_link_incident(*, change: ChangeRequest, incident: Any, kind: str, by: Any) -> ChangeIncidentLink:
+    """Link ``incident`` to ``change`` as caused by it or related; one link per pair.
+
+    Linking an already linked pair with another kind changes the kind; with the same kind
+    it changes nothing. Every change of a link goes on the change's history.
+    """
+    require_role(by, INCIDENT_LINKERS, "Only on-call engineers, managers and admins link incidents to changes.")
+    if kind not in IncidentLinkKind.values:
+        raise ValidationError({"kind": f"Unknown kind {kind!r}; use caused or related."})
+    label = IncidentLinkKind(kind).label.lower()
+    link, created = ChangeIncidentLink.objects.get_or_create(
+        change=change, incident=incident, defaults={"kind": kind, "linked_by": by, "linked_at": timezone.now()}
+    )
+    if created:
+        _history(change, ChangeHistory.Kind.INCIDENT_LINKED, by, f"#{incident.pk} {incident.title} ({label}).")
+    elif link.kind != kind:
+        ChangeIncidentLink.objects.filter(pk=link.pk).update(kind=kind, linked_by=by, linked_at=timezone.now())
+        link.refresh_from_db()
+        _history(change, ChangeHistory.Kind.INCIDENT_LINKED, by, f"#{incident.pk} {incident.title} (now {label}).")
+    return link
+
+
+@transaction.atomic
+def change_unlink_incident(*, change: ChangeRequest, incident: Any, by: Any) -> bool:
+    """Remove the link between ``change`` and ``incident``; return False when there was none."""
+    require_role(by, INCIDENT_LINKERS, "Only on-call engineers, managers and admins link incidents to changes.")
+    deleted, _ = ChangeIncidentLink.objects.filter(change=change, incident=incident).delete()
+    if deleted:
+        _history(change, ChangeHistory.Kind.INCIDENT_UNLINKED, by, f"#{incident.pk} {incident.title}.")
+    return bool(deleted)

@@ -18,4 +18,5 @@ urlpatterns = [
     path("<int:pk>/approve/", views.change_approve_view, name="approve"),
     path("<int:pk>/reject/", views.change_reject_view, name="reject"),
     path("<int:pk>/stages/", views.change_stage_view, name="stages"),
+    path("<int:pk>/incidents/", views.change_incidents_view, name="incidents"),
 ]

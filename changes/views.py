@@ -23,10 +23,12 @@ from changes.models import (
     CalendarToken,
     ChangeRequest,
     ChangeStatus,
+    IncidentLinkKind,
     ProcessStep,
 )
+from incidents.models import Incident
 from opsportal.notifications import absolute_url
-from opsportal.roles import AREA_ROLES, can_see_area, require_role
+from opsportal.roles import AREA_ROLES, can_see_area, has_role, require_role
 from opsportal.today import TodaySection, register_today_section
 
 AREA = "changes"
@@ -53,10 +55,14 @@ def index(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.change_list(filters=filters), PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    changes = list(page.object_list)
+    flags = selectors.incident_flags(changes)
+    for change in changes:
+        change.incident_flags = flags.get(change.pk, [])
     return render(
         request,
         "changes/index.html",
-        {"page": page, "changes": page.object_list, "filter_form": form, "query": query.urlencode()},
+        {"page": page, "changes": changes, "filter_form": form, "query": query.urlencode()},
     )
 
 
@@ -153,6 +159,10 @@ def _detail_context(request: HttpRequest, change: ChangeRequest, **extra: Any) -
         if change.window_start and change.window_end
         else [],
         "may_edit": selectors.change_may_edit(request.user, change),
+        "incident_links": selectors.change_incident_links(change),
+        "incident_flags": selectors.incident_flags([change]).get(change.pk, []),
+        "may_link_incidents": has_role(request.user, services.INCIDENT_LINKERS),
+        "link_kinds": [(IncidentLinkKind.RELATED, "Related"), (IncidentLinkKind.CAUSED, "Caused by this change")],
         **extra,
     }
 
@@ -231,6 +241,30 @@ def change_stage_view(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(change)
 
 
+@require_POST
+def change_incidents_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Link an incident to the change (caused or related), or unlink it with ``unlink``."""
+    change = selectors.change_for_user(request.user, pk)
+    require_role(request.user, services.INCIDENT_LINKERS, "Only on-call engineers, managers and admins link incidents.")
+    reference = request.POST.get("incident", "").strip().lstrip("#")
+    incident = Incident.objects.filter(pk=int(reference)).first() if reference.isdigit() else None
+    if incident is None:
+        errors = {"incident": [f"There is no incident {reference or '(none given)'}; give its number, e.g. 42."]}
+        return render(request, "changes/detail.html", _detail_context(request, change, errors=errors), status=400)
+    try:
+        if request.POST.get("unlink"):
+            services.change_unlink_incident(change=change, incident=incident, by=request.user)
+            messages.success(request, f"Incident #{incident.pk} unlinked.")
+        else:
+            services.change_link_incident(
+                change=change, incident=incident, kind=request.POST.get("kind", ""), by=request.user
+            )
+            messages.success(request, f"Incident #{incident.pk} linked.")
+    except ValidationError as error:
+        return _refused(request, change, error)
+    return redirect(change)
+
+
 def _calendar_range(view: str, day: date) -> tuple[date, date]:
     if view == "month":
         first = day.replace(day=1)
@@ -255,6 +289,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
     start, end = datetime.combine(first, time.min, tzinfo=zone), datetime.combine(after, time.min, tzinfo=zone)
     changes = selectors.calendar_changes(start, end)
     overlaps = selectors.change_overlaps(changes)
+    flags = selectors.incident_flags(changes)
     freezes = selectors.freeze_windows_between(start, end)
     days = []
     current = first
@@ -266,7 +301,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
                 "date": current,
                 "today": current == timezone.localdate(),
                 "changes": [
-                    {"change": c, "overlaps": overlaps.get(c.pk, []),
+                    {"change": c, "overlaps": overlaps.get(c.pk, []), "incidents": flags.get(c.pk, []),
                      "frozen": [f for f in freezes if f.start < c.window_end and f.end > c.window_start]}
                     for c in changes if c.window_start < day_end and c.window_end > day_start
                 ],

@@ -25,7 +25,7 @@ class ChecklistTemplateAdmin(SimpleHistoryAdmin):
     form = ChecklistTemplateAdminForm
     inlines = [ChecklistItemInline]
     list_display = ["name", "frequency", "schedule_text", "owner_group", "is_active"]
-    list_filter = ["frequency", "owner_group", "is_active"]
+    list_filter = ["frequency", "attach_to", "owner_group", "is_active"]
     search_fields = ["name", "key", "description"]
     prepopulated_fields = {"key": ["frequency", "name"]}
     fieldsets = [
@@ -37,6 +37,13 @@ class ChecklistTemplateAdmin(SimpleHistoryAdmin):
         (
             "Window",
             {"fields": ["due_after", "window_days"], "description": "Leave empty for the frequency's defaults."},
+        ),
+        (
+            "Runbook phase (on demand)",
+            {
+                "fields": ["attach_to", "relative_anchor", "relative_open_minutes", "relative_due_minutes", "position"],
+                "description": "A phase attaches to every incident or change, with a window relative to it.",
+            },
         ),
     ]
 

@@ -27,6 +27,17 @@ class Frequency(models.TextChoices):
     ON_DEMAND = calendar_rules.ON_DEMAND, "On demand"
 
 
+class AttachTo(models.TextChoices):
+    NONE = "none", "Nothing (a calendar or stand-alone checklist)"
+    INCIDENT = "incident", "Every incident"
+    CHANGE = "change", "Every change"
+
+
+class RelativeAnchor(models.TextChoices):
+    START = "start", "Its start (an incident's detection)"
+    END = "end", "Its end (an incident's resolution)"
+
+
 class ChecklistTemplate(models.Model):
     """A checklist with its schedule held as data; admins edit it in Django admin.
 
@@ -49,6 +60,23 @@ class ChecklistTemplate(models.Model):
     window_days = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="Local days a run stays open before it is missed (empty: the default)."
     )
+    # An on-demand runbook phase attaches to a subject instead of a calendar; its window is
+    # relative to the subject's start (or end), e.g. an incident's Investigation Phase opens
+    # 15 minutes after detection and is due 2 hours after it.
+    attach_to = models.CharField(
+        max_length=16, choices=AttachTo.choices, default=AttachTo.NONE, help_text="What a run of it attaches to."
+    )
+    relative_anchor = models.CharField(
+        max_length=8, choices=RelativeAnchor.choices, default=RelativeAnchor.START,
+        help_text="Which moment of the subject the relative window counts from.",
+    )  # fmt: skip
+    relative_open_minutes = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Minutes after the anchor when the run opens (empty: at the anchor)."
+    )
+    relative_due_minutes = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Minutes after the anchor when the run is due (empty: no deadline)."
+    )
+    position = models.PositiveSmallIntegerField(default=0, help_text="Order among the phases of one subject.")
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -86,6 +114,10 @@ class ChecklistTemplate(models.Model):
             self.day_of_month
         ):
             errors["week_of_month"] = "Give either a week of the month or a day of the month, not both."
+        if self.attach_to != AttachTo.NONE and self.frequency != Frequency.ON_DEMAND:
+            errors["attach_to"] = "Only on-demand checklists attach to incidents or changes."
+        if self.relative_due_minutes is not None and self.relative_due_minutes < (self.relative_open_minutes or 0):
+            errors["relative_due_minutes"] = "The run cannot fall due before it opens."
         if errors:
             raise ValidationError(errors)
 

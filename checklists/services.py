@@ -161,14 +161,20 @@ def runs_generate_due(*, now: datetime | None = None) -> GenerateResult:
 
 
 def run_create_for_subject(
-    *, template: ChecklistTemplate, subject: Any, opens_at: datetime, due_at: datetime | None = None
+    *,
+    template: ChecklistTemplate,
+    subject: Any,
+    opens_at: datetime,
+    due_at: datetime | None = None,
+    without_deadline: bool = False,
 ) -> ChecklistRun:
     """Return the run of ``template`` attached to ``subject``, creating it once.
 
     For on-demand runbooks (incident response phases, change process steps). Idempotent per
     (template, subject): a second call, even a concurrent one, returns the same run. Without
     ``due_at`` the run falls due ``template.due_after`` (or the frequency's default) after
-    opening. Subject runs are never marked missed by the sweep; their owner decides.
+    opening, unless ``without_deadline`` (a phase such as "Resolution (varies by severity)").
+    Subject runs are never marked missed by the sweep; their owner decides.
     """
     content_type = ContentType.objects.get_for_model(subject, for_concrete_model=False)
     lookup = {"template": template, "subject_content_type": content_type, "subject_object_id": subject.pk}
@@ -181,7 +187,7 @@ def run_create_for_subject(
             "subject_content_type": content_type,
             "subject_object_id": subject.pk,
             "opens_at": opens_at,
-            "due_at": due_at or opens_at + template.effective_due_after(),
+            "due_at": None if without_deadline else (due_at or opens_at + template.effective_due_after()),
             "status": RunStatus.OPEN,
         },
         items=list(template.items.all()),

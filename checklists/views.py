@@ -74,10 +74,20 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         context = _item_context(request, item, run)
         context["can_tick"] = can_tick
         rows.append(context)
+    # A runbook run (an incident's response phase) links back to what it is attached to.
+    subject = run.subject if run.subject_object_id else None
     return render(
         request,
         "checklists/run.html",
-        {"run": run, "rows": rows, "can_tick": can_tick, "overdue": bool(_run_badge(run, timezone.now()))},
+        {
+            "run": run,
+            "rows": rows,
+            "can_tick": can_tick,
+            "overdue": bool(_run_badge(run, timezone.now())),
+            "subject": subject,
+            "subject_kind": subject._meta.verbose_name if subject is not None else "",
+            "subject_url": subject.get_absolute_url() if hasattr(subject, "get_absolute_url") else "",
+        },
     )
 
 

@@ -18,6 +18,7 @@ from incidents import selectors, services
 from incidents.models import Incident, IncidentStatus
 from incidents.serializers import (
     IncidentCreateSerializer,
+    IncidentDetailSerializer,
     IncidentNoteInputSerializer,
     IncidentSerializer,
     ResolveInputSerializer,
@@ -73,11 +74,20 @@ class IncidentViewSet(
         data = IncidentCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
-        values["from_item_id"] = values.pop("from_item", None)
+        from_item = values.pop("from_item", None)
+        if from_item is not None:
+            values["from_item"] = selectors.from_item_for_user(request.user, from_item)
         incident = services.incident_declare(by=request.user, **values)
         return Response(
             IncidentSerializer(selectors.incident_queryset().get(pk=incident.pk)).data, status=status.HTTP_201_CREATED
         )
+
+    @extend_schema(responses={200: IncidentDetailSerializer})
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Read one incident with its response phases and linked changes."""
+        incident = self.get_object()
+        incident.phase_runs = selectors.incident_phase_runs(incident)
+        return Response(IncidentDetailSerializer(incident, context={"request": request}).data)
 
     @extend_schema(request=None, responses={200: IncidentSerializer, 409: None})
     @action(detail=True, methods=["post"])

@@ -202,8 +202,10 @@ class Incident(models.Model):
     )
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
-    # The checklist item that raised it; linked to the checklists app later (no import here).
-    from_item_id = models.PositiveBigIntegerField(null=True, blank=True)
+    # The checklist item whose "problem found" raised it (the item links back to it too).
+    from_item = models.ForeignKey(
+        "checklists.RunItem", null=True, blank=True, on_delete=models.SET_NULL, related_name="incidents"
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

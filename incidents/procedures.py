@@ -7,11 +7,17 @@ Claims a section whose children carry a "Response Time" field (the reference doc
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
+from django.contrib.auth.models import Group
+from django.utils.text import slugify
+
+from checklists.models import AttachTo, ChecklistItem, ChecklistTemplate, Frequency, RelativeAnchor
 from incidents.models import Severity
 from incidents.services import severity_default_policy_create
 from opsportal.procedures.document import ProcedureError, Section
 from opsportal.procedures.registry import LoadResult, register_loader
+from opsportal.roles import Role
 
 _CODE = re.compile(r"\(\s*(P\d)\s*\)", re.IGNORECASE)
 _AMOUNT = re.compile(r"(\d+(?:\.\d+)?)\s*(minutes?|mins?|hours?|hrs?|h|days?|d)\b", re.IGNORECASE)
@@ -82,4 +88,128 @@ def load_severities(section: Section) -> LoadResult:
         else:
             result.unchanged += 1
         severity_default_policy_create(severity=severity)
+    return result
+
+
+# Response phases ---------------------------------------------------------------------------
+#
+# Claims a section whose children are all phases: numbered steps under a heading with a
+# relative window ("(0-15 minutes)", "(15 minutes - 2 hours)", "(within 48 hours)") or words
+# in parentheses ("(varies by severity)"), at least one of them a real window, and a title or
+# phase that sounds like a response runbook. Each phase becomes one on-demand checklist
+# template owned by the On-call engineer group that attaches to every incident.
+
+PHASE_KEY_PREFIX = "incident-phase-"
+_RESPONSE_WORDS = ("response", "incident", "runbook", "outage", "phase", "review", "escalat")
+_REVIEW_WORDS = ("review", "post-incident", "post incident", "postmortem", "post-mortem", "retrospective")
+
+
+def _is_phase(section: Section) -> bool:
+    steps = section.entries_of("step")
+    return bool(steps) and len(steps) == len(section.entries) and bool(section.window or section.window_text)
+
+
+def claims_response_phases(section: Section) -> bool:
+    """Return True for a section of response phases (shape first, then loose words)."""
+    children = section.children
+    if not children or not all(_is_phase(child) for child in children):
+        return False
+    if not any(child.window for child in children):
+        return False
+    return section.has_title(*_RESPONSE_WORDS) or any(child.has_title(*_RESPONSE_WORDS) for child in children)
+
+
+def phase_key(name: str) -> str:
+    """Return the stable import key of a phase template: "incident-phase-immediate-response"."""
+    return (PHASE_KEY_PREFIX + slugify(name))[:120]
+
+
+def _review_phase(children: list[Section]) -> Section | None:
+    """Return the post-incident review phase: titled as a review, else the last "within N" phase."""
+    for child in children:
+        if child.has_title(*_REVIEW_WORDS):
+            return child
+    last = children[-1]
+    if last.window and last.window[0] == timedelta(0) and len(children) > 1:
+        return last
+    return None
+
+
+def _minutes(value: timedelta | None) -> int | None:
+    return None if value is None else int(value.total_seconds() // 60)
+
+
+@register_loader("incidents.response_phases", claims=claims_response_phases, order=15)
+def load_response_phases(section: Section) -> LoadResult:
+    """Create or update one on-demand template per phase; retire phases no longer in the document.
+
+    Re-importing finds each phase again by its key and updates it in place (items rewritten
+    only when they changed); existing incident runs keep the items they were created with.
+    """
+    owner, _ = Group.objects.get_or_create(name=Role.ONCALL.value)
+    review = _review_phase(section.children)
+    result = LoadResult()
+    keys: list[str] = []
+    for position, child in enumerate(section.children, start=1):
+        key = phase_key(child.name)
+        if key in keys:
+            raise ProcedureError(child.line, f"The phase {child.name!r} appears twice in {section.name!r}.")
+        keys.append(key)
+        for entry in child.entries:
+            if len(entry.text) > 500:
+                raise ProcedureError(entry.line, "a step is longer than 500 characters.")
+        start, end = child.window if child.window else (timedelta(0), None)
+        when = f" ({child.window_text})" if child.window_text else ""
+        values = {
+            "name": child.name,
+            "description": " ".join(child.paragraphs) or f"Incident response phase{when}, from “{section.name}”.",
+            "owner_group": owner,
+            "frequency": Frequency.ON_DEMAND,
+            "time_of_day": None,
+            "weekdays": [],
+            "week_of_month": None,
+            "day_of_month": None,
+            "attach_to": AttachTo.INCIDENT,
+            "relative_anchor": RelativeAnchor.END if child is review else RelativeAnchor.START,
+            "relative_open_minutes": _minutes(start),
+            "relative_due_minutes": _minutes(end),
+            "position": position,
+            "is_active": True,
+        }
+        texts = [entry.text for entry in child.entries]
+        template = ChecklistTemplate.objects.filter(key=key).first()
+        if template is None:
+            template = ChecklistTemplate.objects.create(key=key, **values)
+            ChecklistItem.objects.bulk_create(
+                ChecklistItem(template=template, position=index, text=text) for index, text in enumerate(texts, 1)
+            )
+            result.created += 1
+            result.details.append(f"phase {child.name} created")
+            continue
+        changed = [name for name, value in values.items() if getattr(template, name) != value]
+        for name in changed:
+            setattr(template, name, values[name])
+        if changed:
+            template.save()  # a full save, so the edit history records it
+        current = list(template.items.order_by("position", "pk"))
+        if [item.text for item in current] != texts:
+            template.items.all().delete()
+            ChecklistItem.objects.bulk_create(
+                ChecklistItem(template=template, position=index, text=text) for index, text in enumerate(texts, 1)
+            )
+            changed.append("items")
+        if changed:
+            result.updated += 1
+            result.details.append(f"phase {child.name} updated")
+        else:
+            result.unchanged += 1
+    # The document is the runbook: phases it no longer names stop attaching to new incidents.
+    retired = (
+        ChecklistTemplate.objects.filter(attach_to=AttachTo.INCIDENT, key__startswith=PHASE_KEY_PREFIX, is_active=True)
+        .exclude(key__in=keys)
+        .update(is_active=False)
+    )
+    if retired:
+        result.updated += retired
+        result.details.append(f"{retired} phase(s) retired")
     return result

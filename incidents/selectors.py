@@ -6,10 +6,15 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from checklists import selectors as checklist_selectors
+from checklists.models import AttachTo, ChecklistRun, ChecklistTemplate, RelativeAnchor, RunItem
 from incidents import business_hours
 from incidents.lifecycle import DECLARERS, RESPONDERS
 from incidents.models import (
@@ -57,7 +62,9 @@ def can_respond(user: Any) -> bool:
 
 
 def incident_queryset() -> QuerySet[Incident]:
-    return Incident.objects.select_related("severity", "assignee", "acknowledged_by").prefetch_related("services")
+    return Incident.objects.select_related(
+        "severity", "assignee", "acknowledged_by", "from_item__run"
+    ).prefetch_related("services")
 
 
 def incident_for_user(user: Any, pk: Any, *, write: bool = False) -> Incident:
@@ -126,3 +133,47 @@ def timeline_for(incident: Incident) -> QuerySet[TimelineEntry]:
 
 def review_for(incident: Incident) -> PostIncidentReview | None:
     return PostIncidentReview.objects.filter(incident=incident).select_related("owner", "completed_by").first()
+
+
+def from_item_for_user(user: Any, pk: Any) -> RunItem:
+    """Return the checklist item ``pk`` an incident is raised from, if ``user`` may see its run.
+
+    Raise ValidationError naming ``from_item`` otherwise, so forms and the API show why.
+    """
+    try:
+        return checklist_selectors.run_item_for_user(user, int(pk))
+    except (TypeError, ValueError):
+        raise ValidationError({"from_item": "Give the number of a checklist item."}) from None
+    except Http404:
+        raise ValidationError({"from_item": f"There is no checklist item {pk}."}) from None
+    except PermissionDenied:
+        raise ValidationError(
+            {"from_item": f"You cannot see the checklist of item {pk}, so you cannot raise an incident from it."}
+        ) from None
+
+
+def incident_prefill_from_item(item: RunItem) -> dict[str, str]:
+    """Return the declare form's title and description for an incident raised from ``item``."""
+    title = f"Problem in {item.run.name}: {item.text}"
+    if len(title) > 200:
+        title = title[:199] + "…"
+    return {"title": title, "description": item.problem_note}
+
+
+def incident_phase_runs(incident: Incident) -> list[ChecklistRun]:
+    """Return the incident's response-phase runs in phase order (one query)."""
+    content_type = ContentType.objects.get_for_model(Incident)
+    return list(
+        ChecklistRun.objects.filter(subject_content_type=content_type, subject_object_id=incident.pk)
+        .select_related("template")
+        .order_by("template__position", "opens_at", "pk")
+    )
+
+
+def incident_has_pending_phases(incident: Incident) -> bool:
+    """Return True when phases counted from resolution will attach once ``incident`` is resolved."""
+    if incident.resolved_at is not None:
+        return False
+    return ChecklistTemplate.objects.filter(
+        attach_to=AttachTo.INCIDENT, relative_anchor=RelativeAnchor.END, is_active=True
+    ).exists()

@@ -28,6 +28,27 @@ class IncidentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class PhaseRunSerializer(serializers.Serializer):
+    """A response phase of an incident: a checklist run (tick its items through the checklists API)."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    status = serializers.CharField()
+    opens_at = serializers.DateTimeField()
+    due_at = serializers.DateTimeField(allow_null=True)
+    items_done = serializers.IntegerField()
+    items_total = serializers.IntegerField()
+    url = serializers.CharField(source="get_absolute_url")
+
+
+class IncidentDetailSerializer(IncidentSerializer):
+    phases = PhaseRunSerializer(source="phase_runs", many=True, read_only=True)
+
+    class Meta(IncidentSerializer.Meta):
+        fields = [*IncidentSerializer.Meta.fields, "phases"]
+        read_only_fields = fields
+
+
 class IncidentCreateSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     severity = serializers.SlugRelatedField(

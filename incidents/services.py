@@ -18,6 +18,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from checklists.models import AttachTo, ChecklistRun, ChecklistTemplate, RelativeAnchor, RunItem
+from checklists.services import run_create_for_subject, run_item_link_raised
 from incidents import business_hours
 from incidents.lifecycle import BY_ACTION, RESPONDERS
 from incidents.models import (
@@ -146,10 +148,15 @@ def incident_declare(
     assignee: Any = None,
     services: Iterable[Service] = (),
     users_affected: int | None = None,
-    from_item_id: int | None = None,
+    from_item: RunItem | None = None,
     now: datetime | None = None,
 ) -> Incident:
-    """Declare an incident, compute its response deadline and copy its escalation policy."""
+    """Declare an incident, compute its response deadline, copy its escalation policy and attach its phases.
+
+    With ``from_item`` (a checklist item flagged "problem found"), link both ways: the incident
+    keeps the item and the item's run shows the incident. Check that the declarer may see
+    the item's run before calling (:func:`incidents.selectors.from_item_for_user`).
+    """
     require_role(by, (Role.OPS, *RESPONDERS), "You need a portal role to declare incidents.")
     now = now or timezone.now()
     detected_at = detected_at or now
@@ -158,6 +165,11 @@ def incident_declare(
         errors["detected_at"] = "The detection time cannot be in the future."
     if not (title or "").strip():
         errors["title"] = "Give the incident a title."
+    if from_item is not None:
+        # Lock the item so two people raising from it at once cannot both succeed.
+        list(RunItem.objects.select_for_update().filter(pk=from_item.pk).values_list("pk"))
+    if from_item is not None and Incident.objects.filter(from_item=from_item).exists():
+        errors["from_item"] = "An incident was already raised from this checklist item; open it from the checklist."
     if errors:
         raise ValidationError(errors)
     incident = Incident.objects.create(
@@ -170,11 +182,14 @@ def incident_declare(
         assignee=assignee,
         users_affected=users_affected,
         response_due_at=response_due_at(detected_at=detected_at, severity=severity),
-        from_item_id=from_item_id,
+        from_item=from_item,
     )
     if services:
         incident.services.set(services)
     _copy_policy(incident=incident, active=True)
+    if from_item is not None:
+        run_item_link_raised(item=from_item, raised=incident)
+    incident_phases_attach(incident=incident, anchor=RelativeAnchor.START, at=detected_at)
     _timeline(
         incident,
         TimelineKind.DECLARED,
@@ -193,6 +208,32 @@ def incident_declare(
             at=now,
         )
     return incident
+
+
+def incident_phases_attach(*, incident: Incident, anchor: str, at: datetime) -> list[ChecklistRun]:
+    """Attach the response phases counted from ``anchor`` to ``incident``, each run once.
+
+    ``anchor`` is RelativeAnchor.START (declaration: windows count from ``detected_at``) or
+    RelativeAnchor.END (resolution: the post-incident review counts from ``resolved_at``).
+    Idempotent: a phase that already has its run for this incident keeps it unchanged.
+    """
+    templates = ChecklistTemplate.objects.filter(
+        attach_to=AttachTo.INCIDENT, relative_anchor=anchor, is_active=True
+    ).order_by("position", "pk")
+    runs = []
+    for template in templates:
+        opens_at = at + timedelta(minutes=template.relative_open_minutes or 0)
+        due = template.relative_due_minutes
+        runs.append(
+            run_create_for_subject(
+                template=template,
+                subject=incident,
+                opens_at=opens_at,
+                due_at=at + timedelta(minutes=due) if due is not None else None,
+                without_deadline=due is None,
+            )
+        )
+    return runs
 
 
 @transaction.atomic
@@ -239,6 +280,7 @@ def incident_transition(
         PostIncidentReview.objects.get_or_create(
             incident=incident, defaults={"due_at": now + REVIEW_DUE_AFTER, "owner": incident.assignee or by}
         )
+        incident_phases_attach(incident=incident, anchor=RelativeAnchor.END, at=now)
     return Incident.objects.select_related("severity", "assignee", "acknowledged_by").get(pk=incident.pk)
 
 

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from incidents import selectors, services
@@ -43,27 +44,47 @@ def declare(request: HttpRequest) -> HttpResponse:
     require_role(
         request.user, DECLARERS, "Only Ops staff, on-call engineers, managers and admins may declare incidents."
     )
-    form = DeclareForm(request.POST or None, initial={"from_item": request.GET.get("from_item")})
-    if request.method == "POST" and form.is_valid():
+    # Raised from a checklist item's "problem found": pre-fill from it, link both ways on save.
+    from_item_ref = request.POST.get("from_item") or request.GET.get("from_item")
+    from_item, from_item_error = None, None
+    if from_item_ref:
+        try:
+            from_item = selectors.from_item_for_user(request.user, from_item_ref)
+        except ValidationError as error:
+            from_item_error = error
+    initial: dict[str, Any] = {"from_item": from_item_ref}
+    if from_item is not None:
+        initial.update(selectors.incident_prefill_from_item(from_item))
+    form = DeclareForm(request.POST or None, initial=initial)
+    from_item_errors = from_item_error.message_dict["from_item"] if from_item_error is not None else []
+    if not from_item_errors and request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             incident = services.incident_declare(
                 by=request.user, title=data["title"], severity=data["severity"], detected_at=data["detected_at"],
                 description=data["description"], assignee=data["assignee"], services=data["services"],
-                users_affected=data["users_affected"], from_item_id=data["from_item"],
+                users_affected=data["users_affected"], from_item=from_item,
             )  # fmt: skip
         except ValidationError as error:
-            form.add_error(None, error)
+            form.add_error(None, error.messages if "from_item" in getattr(error, "error_dict", {}) else error)
         else:
             messages.success(request, f"Incident #{incident.pk} declared; respond by the deadline shown.")
             return redirect(incident)
-    return render(request, "incidents/declare.html", {"form": form}, status=400 if form.errors else 200)
+    return render(
+        request, "incidents/declare.html",
+        {"form": form, "from_item": from_item, "from_item_errors": from_item_errors},
+        status=400 if form.errors or from_item_errors else 200,
+    )  # fmt: skip
 
 
 def _detail_context(request: HttpRequest, incident: Incident, **forms: Any) -> dict[str, Any]:
     can_respond = selectors.can_respond(request.user)
     return {
         "incident": incident,
+        "phases": selectors.incident_phase_runs(incident),
+        "review_phase_pending": selectors.incident_has_pending_phases(incident),
+        "now": timezone.now(),
+        "change_links": incident.change_links.select_related("change").order_by("change_id"),
         "timeline": selectors.timeline_for(incident),
         "review": selectors.review_for(incident),
         "escalation_steps": incident.escalation_steps.select_related("group").order_by("position", "pk"),

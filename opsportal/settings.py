@@ -288,6 +288,7 @@ SPECTACULAR_SETTINGS = {
         "RunStatusEnum": "checklists.models.RunStatus",
         "IncidentStatusEnum": "incidents.models.IncidentStatus",
         "ReportKindEnum": "reporting.models.ReportKind",
+        "IncidentLinkKindEnum": "changes.models.IncidentLinkKind",
     },
 }
 

@@ -221,6 +221,25 @@ class TestStages:
         rate = selectors.change_failure_rate(start=start, end=timezone.now() + timedelta(seconds=1))
         assert (rate.failed, rate.completed, rate.rate) == (1, 2, 0.5)
 
+    def test_a_change_linked_as_the_cause_of_an_incident_counts_in_the_failure_rate(
+        self, oncall_user, make_change, stages
+    ):
+        from incidents.models import Severity
+        from incidents.services import incident_declare
+
+        start = timezone.now() - timedelta(days=1)
+        incident = incident_declare(
+            by=oncall_user, title="Errors after the upgrade",
+            severity=Severity.objects.create(code="P1", name="High", response_minutes=60),
+        )  # fmt: skip
+        caused, related = make_change(status="documentation"), make_change(status="documentation")
+        for change in (caused, related):
+            services.change_transition(change=change, to="closed", by=oncall_user, close_code="successful")
+        services.change_link_incident(change=caused, incident=incident, kind="caused", by=oncall_user)
+        services.change_link_incident(change=related, incident=incident, kind="related", by=oncall_user)
+        rate = selectors.change_failure_rate(start=start, end=timezone.now() + timedelta(seconds=1))
+        assert (rate.failed, rate.completed, rate.rate) == (1, 2, 0.5)
+
     def test_stages_are_refused_outside_implementation(self, oncall_user, make_change, stages):
         with pytest.raises(ValidationError) as error:
             services.change_stage_record(

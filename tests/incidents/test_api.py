@@ -65,13 +65,17 @@ class TestIncidentCreate:
         assert not Incident.objects.exists() and not TimelineEntry.objects.exists()
 
     def test_services_and_from_item_are_kept(self, client_for, oncall_user, severities):
+        from tests.incidents.test_views import flagged_item
+
         Service.objects.create(name="Payments")
+        item = flagged_item()
         response = declare(
-            client_for(oncall_user), title="x", severity="P0", services=["Payments"], from_item=42, users_affected=300
-        )
+            client_for(oncall_user), title="x", severity="P0", services=["Payments"], from_item=item.pk,
+            users_affected=300,
+        )  # fmt: skip
         assert (response.json()["services"], response.json()["from_item"], response.json()["users_affected"]) == (
             ["Payments"],
-            42,
+            item.pk,
             300,
         )
 

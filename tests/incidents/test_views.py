@@ -4,8 +4,27 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from checklists.models import RunItem
 from incidents.models import ActionItem, Incident, IncidentStatus, Service
 from incidents.services import incident_acknowledge, incident_declare, incident_resolve
+
+
+def flagged_item() -> RunItem:
+    """Return an item of an on-demand checklist run, flagged "problem found"."""
+    from django.contrib.auth.models import Group
+    from django.utils import timezone
+
+    from checklists.models import ChecklistItem, ChecklistTemplate
+    from checklists.services import run_create_for_subject
+
+    group = Group.objects.get_or_create(name="Ops staff")[0]
+    template = ChecklistTemplate.objects.create(key="adhoc", name="Ad hoc", owner_group=group, frequency="on_demand")
+    ChecklistItem.objects.create(template=template, position=1, text="Check backups")
+    run = run_create_for_subject(template=template, subject=group, opens_at=timezone.now())
+    item = run.items.get()
+    RunItem.objects.filter(pk=item.pk).update(problem=True, problem_note="Backup job failed")
+    item.refresh_from_db()
+    return item
 
 
 @pytest.mark.django_db
@@ -42,16 +61,18 @@ class TestIndex:
 @pytest.mark.django_db
 class TestDeclare:
     def test_the_form_needs_only_title_and_severity(self, client_for, ops_user, severities):
+        item = flagged_item()
         client = client_for(ops_user)
-        assert client.get("/incidents/declare/?from_item=17").status_code == 200
-        response = client.post("/incidents/declare/", {"title": "Site down", "severity": "P0", "from_item": "17"})
+        assert client.get(f"/incidents/declare/?from_item={item.pk}").status_code == 200
+        response = client.post("/incidents/declare/", {"title": "Site down", "severity": "P0", "from_item": item.pk})
         incident = Incident.objects.get()
         assert response.status_code == 302 and response["Location"] == f"/incidents/{incident.pk}/"
-        assert (incident.severity.code, incident.from_item_id, incident.declared_by) == ("P0", 17, ops_user)
+        assert (incident.severity.code, incident.from_item, incident.declared_by) == ("P0", item, ops_user)
 
     def test_it_passes_from_item_through_as_a_hidden_field(self, client_for, ops_user, severities):
-        content = client_for(ops_user).get("/incidents/declare/?from_item=17").content.decode()
-        assert 'type="hidden" name="from_item" value="17"' in content
+        item = flagged_item()
+        content = client_for(ops_user).get(f"/incidents/declare/?from_item={item.pk}").content.decode()
+        assert f'type="hidden" name="from_item" value="{item.pk}"' in content
 
     def test_a_future_detection_time_shows_next_to_the_field(self, client_for, ops_user, severities):
         future = (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
