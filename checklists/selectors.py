@@ -87,13 +87,16 @@ def runs_for_today(user: Any, *, now: datetime | None = None) -> list[ChecklistR
     """Return the calendar runs of the user's groups whose window covers today (portal zone).
 
     Daily runs, the weekly run on its day and the month's week-N run during its week, in the
-    order they open. One query: the user's groups are a subquery.
+    order they open. One query: the user's groups are a subquery. Managers and admins oversee
+    every group's runs, so theirs is the whole day's list.
     """
     now = now or timezone.now()
     start, end = local_day_bounds(portal_today(now))
+    runs = ChecklistRun.objects.all()
+    if not has_role(user, [Role.MANAGER, Role.ADMIN]):
+        runs = runs.filter(template__owner_group__in=user.groups.all())
     return list(
-        ChecklistRun.objects.filter(
-            template__owner_group__in=user.groups.all(),
+        runs.filter(
             period_date__isnull=False,
             opens_at__lt=end,
             missed_at__gt=start,

@@ -51,6 +51,11 @@ class TestToday:
         assert 'data-testid="today-run"' not in body
         assert "No checklists for your groups today" in body
 
+    def test_a_manager_oversees_every_groups_runs(self, run, client_for, manager_user):
+        with time_machine.travel(NOW, tick=False):
+            body = client_for(manager_user).get("/").content.decode()
+        assert body.count('data-testid="today-run"') == 1
+
     def test_its_queries_do_not_grow_with_the_number_of_runs(self, make_template, client_for, ops_user):
         client = client_for(ops_user)
         make_template("Only one", items=2)
