@@ -34,13 +34,42 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db.models import Count, F, Min, Q
 from django.utils import timezone
 
 from reporting.kpis import register_operational_kpi
+
+T = TypeVar("T")
+
+# Reads several KPIs share (the period's runs, incidents, changes; the business calendar),
+# kept for the length of one report build or dashboard so each is queried once.
+_shared: ContextVar[dict[tuple[Any, ...], Any] | None] = ContextVar("operational_shared_reads", default=None)
+
+
+@contextmanager
+def shared_reads() -> Iterator[None]:
+    """Within this block, let the KPIs below reuse each other's reads (one report or page)."""
+    token = _shared.set({})
+    try:
+        yield
+    finally:
+        _shared.reset(token)
+
+
+def _once(key: tuple[Any, ...], read: Callable[[], T]) -> T:
+    """Return ``read()``, computed once per ``key`` inside :func:`shared_reads` (every time outside it)."""
+    cache = _shared.get()
+    if cache is None:
+        return read()
+    if key not in cache:
+        cache[key] = read()
+    return cache[key]  # type: ignore[no-any-return]
 
 
 def _percent(part: int, whole: int) -> float | None:
@@ -61,16 +90,19 @@ def _run_counts(period_start: datetime, period_end: datetime) -> list[dict[str, 
     """Return per template (with its group) the calendar runs that opened in the period, counted by status."""
     from checklists.models import DONE_STATUSES, ChecklistRun, RunStatus
 
-    return list(
-        ChecklistRun.objects.filter(opens_at__gte=period_start, opens_at__lt=period_end, period_date__isnull=False)
-        .values("template__owner_group__name", "template__name")
-        .annotate(
-            runs=Count("id"),
-            completed=Count("id", filter=Q(status__in=DONE_STATUSES)),
-            on_time=Count("id", filter=Q(status=RunStatus.COMPLETED)),
-            missed=Count("id", filter=Q(status=RunStatus.MISSED)),
-        )
-        .order_by("template__owner_group__name", "template__name")
+    return _once(
+        ("runs", period_start, period_end),
+        lambda: list(
+            ChecklistRun.objects.filter(opens_at__gte=period_start, opens_at__lt=period_end, period_date__isnull=False)
+            .values("template__owner_group__name", "template__name")
+            .annotate(
+                runs=Count("id"),
+                completed=Count("id", filter=Q(status__in=DONE_STATUSES)),
+                on_time=Count("id", filter=Q(status=RunStatus.COMPLETED)),
+                missed=Count("id", filter=Q(status=RunStatus.MISSED)),
+            )
+            .order_by("template__owner_group__name", "template__name")
+        ),
     )
 
 
@@ -143,10 +175,13 @@ def _incident_rows(period_start: datetime, period_end: datetime) -> list[tuple[A
     """Return (severity code, detected, acknowledged, resolved, response due) of the period's incidents."""
     from incidents.models import Incident
 
-    return list(
-        Incident.objects.filter(detected_at__gte=period_start, detected_at__lt=period_end)
-        .order_by("severity__position", "severity__code", "detected_at", "pk")
-        .values_list("severity__code", "detected_at", "acknowledged_at", "resolved_at", "response_due_at")
+    return _once(
+        ("incidents", period_start, period_end),
+        lambda: list(
+            Incident.objects.filter(detected_at__gte=period_start, detected_at__lt=period_end)
+            .order_by("severity__position", "severity__code", "detected_at", "pk")
+            .values_list("severity__code", "detected_at", "acknowledged_at", "resolved_at", "response_due_at")
+        ),
     )
 
 
@@ -182,7 +217,7 @@ def _duration_kpi(
         from incidents.business_hours import business_time_between
         from incidents.selectors import business_calendar
 
-        calendar = business_calendar()
+        calendar = _once(("calendar",), business_calendar)
     minutes: dict[str, list[float]] = defaultdict(list)
     counts: dict[str, int] = defaultdict(int)
     for row in _incident_rows(period_start, period_end):
@@ -292,12 +327,15 @@ def _changes_raised(period_start: datetime, period_end: datetime) -> list[dict[s
     """Return every change type (in declared order) with the number raised in the period."""
     from changes.models import ChangeRequest, ChangeType
 
-    counts = dict(
-        ChangeRequest.objects.filter(created_at__gte=period_start, created_at__lt=period_end)
-        .values("change_type")
-        .annotate(changes=Count("id"))
-        .order_by()
-        .values_list("change_type", "changes")
+    counts = _once(
+        ("changes", period_start, period_end),
+        lambda: dict(
+            ChangeRequest.objects.filter(created_at__gte=period_start, created_at__lt=period_end)
+            .values("change_type")
+            .annotate(changes=Count("id"))
+            .order_by()
+            .values_list("change_type", "changes")
+        ),
     )
     return [{"type": label, "key": value, "changes": counts.get(value, 0)} for value, label in ChangeType.choices]
 
@@ -326,7 +364,7 @@ def _change_outcomes(period_start: datetime, period_end: datetime) -> tuple[int,
     """Return (completed, failed) changes of the period, as the changes app counts them."""
     from changes.selectors import change_failure_rate as failure_rate
 
-    rate = failure_rate(start=period_start, end=period_end)
+    rate = _once(("failure-rate", period_start, period_end), lambda: failure_rate(start=period_start, end=period_end))
     return rate.completed, rate.failed
 
 

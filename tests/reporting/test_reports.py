@@ -205,9 +205,9 @@ class TestQueryBudget:
         assert one_month == one_year
         # 1 look for an existing snapshot, 1 definitions, 3 business KPIs (aggregates, last
         # values, daily series), 2 for the test's operational KPI (this and the previous
-        # period), 2 x 19 for the portal's own (see test_report_queries.py), then savepoint,
+        # period), 16 for the portal's own (see test_report_queries.py), then savepoint,
         # insert, release.
-        assert one_year == 10 + 2 * 19
+        assert one_year == 10 + 16
 
 
 @pytest.mark.django_db
