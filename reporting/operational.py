@@ -109,7 +109,6 @@ def _run_counts(period_start: datetime, period_end: datetime) -> list[dict[str, 
 def _run_breakdown(rows: list[dict[str, Any]], measure: str) -> list[dict[str, Any]]:
     """Return a row per template, then a total row per group, with ``measure`` as a share of judged runs."""
     breakdown: list[dict[str, Any]] = []
-    totals: dict[str, dict[str, int]] = {}
 
     def line(group: str, template: str, counts: dict[str, int]) -> dict[str, Any]:
         judged = counts["completed"] + counts["missed"]
@@ -126,14 +125,15 @@ def _run_breakdown(rows: list[dict[str, Any]], measure: str) -> list[dict[str, A
         }
 
     names = ("runs", "completed", "on_time", "missed")
-    for row in rows:
-        group = row["template__owner_group__name"]
-        breakdown.append(line(group, row["template__name"], row))
-        total = totals.setdefault(group, dict.fromkeys(names, 0))
-        for name in names:
-            total[name] += row[name]
-    if len(rows) > 1:
-        breakdown.extend(line(group, "All templates", counts) for group, counts in totals.items())
+    by_group: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:  # ordered by group, then template
+        by_group[row["template__owner_group__name"]].append(row)
+    for group, templates in by_group.items():
+        breakdown.extend(line(group, row["template__name"], row) for row in templates)
+        if len(templates) > 1:
+            breakdown.append(
+                line(group, "All templates", {name: sum(row[name] for row in templates) for name in names})
+            )
     return breakdown
 
 
@@ -241,7 +241,7 @@ def _duration_kpi(
 
     breakdown = [line(severity, count, minutes[severity]) for severity, count in counts.items()]
     every = [value for values in minutes.values() for value in values]
-    breakdown.append(line("all", sum(counts.values()), every))
+    breakdown.append(line("All", sum(counts.values()), every))
     return {"value": breakdown[-1][f"{prefix}mean_minutes"], "breakdown": breakdown}
 
 

@@ -190,7 +190,7 @@ class TestTheMonthlyReportOfAFixtureMonth:
         assert (by_severity["P2"]["mean_minutes"], by_severity["P2"]["median_minutes"]) == (3990.0, 3990.0)
         assert (by_severity["P3"]["mean_minutes"], by_severity["P3"]["median_minutes"]) == (63.33, 40.0)
         # All: sorted 20, 30, 40, 40, 75, 120, 3990 -> median 40.
-        assert (by_severity["all"]["acknowledged"], by_severity["all"]["median_minutes"]) == (7, 40.0)
+        assert (by_severity["All"]["acknowledged"], by_severity["All"]["median_minutes"]) == (7, 40.0)
         # September's one incident (outside): acknowledged after 5 minutes.
         assert acknowledge["previous"] == 5.0
 
@@ -199,7 +199,7 @@ class TestTheMonthlyReportOfAFixtureMonth:
         assert business["value"] == 35.71
         by_severity = {row["severity"]: row for row in business["breakdown"]}
         # Sorted 0, 0, 0, 30, 30, 40, 150 -> median 30. P1: 0, 40, 30 -> mean 23.33, median 30.
-        assert by_severity["all"]["business_median_minutes"] == 30.0
+        assert by_severity["All"]["business_median_minutes"] == 30.0
         assert (by_severity["P1"]["business_mean_minutes"], by_severity["P1"]["business_median_minutes"]) == (
             23.33,
             30.0,
@@ -213,7 +213,7 @@ class TestTheMonthlyReportOfAFixtureMonth:
         assert resolve["value"] == 1270.0
         by_severity = {row["severity"]: row for row in resolve["breakdown"]}
         # Sorted 60, 120, 180, 1050, 2070, 4140 -> median (180 + 1050) / 2 = 615.
-        assert (by_severity["all"]["resolved"], by_severity["all"]["median_minutes"]) == (6, 615.0)
+        assert (by_severity["All"]["resolved"], by_severity["All"]["median_minutes"]) == (6, 615.0)
         # P1: A 120, B 180, C 1050 -> mean 450, median 180. P3: E 2070, H 60 (G unresolved) -> 1065.
         assert (by_severity["P1"]["mean_minutes"], by_severity["P1"]["median_minutes"]) == (450.0, 180.0)
         assert (by_severity["P3"]["incidents"], by_severity["P3"]["resolved"]) == (3, 2)

@@ -131,7 +131,7 @@ class TestReportPage:
         assert by_name["Time to acknowledge in business hours (mean)"][1] == "business min"
         acknowledge = read_csv(client.get(f"/reports/{year_of_data.pk}/csv/op-time-to-acknowledge/"))
         assert acknowledge[0] == ["Severity", "Incidents", "Acknowledged", "Mean (min)", "Median (min)"]
-        assert acknowledge[-1][:3] == ["all", "62", "62"]
+        assert acknowledge[-1][:3] == ["All", "62", "62"]
 
     def test_an_unknown_table_is_404(self, client_for, manager_user, year_of_data):
         assert client_for(manager_user).get(f"/reports/{year_of_data.pk}/csv/nothing/").status_code == 404
