@@ -7,5 +7,9 @@ class ReportingConfig(AppConfig):
     verbose_name = "Reporting"
 
     def ready(self) -> None:
-        # Register this area's Today section, procedure loaders and demo seeder.
+        # Register this area's Today section, procedure loaders and demo seeder, and the
+        # operational KPIs computed from the checklists, incidents and changes apps.
         from reporting import demo, procedures, views  # noqa: F401
+        from reporting.operational import register_operational_kpis
+
+        register_operational_kpis()

@@ -7,9 +7,10 @@ queries a report or the dashboard needs does not grow with the data.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import Avg, BooleanField, Case, Count, Max, Q, QuerySet, Sum, Value, When
@@ -151,31 +152,55 @@ def _business_figures(period: Period, definitions: list[KpiDefinition]) -> tuple
     return rows, dict(series)
 
 
+def operational_figures(
+    *,
+    bounds: tuple[datetime, datetime],
+    previous: tuple[datetime, datetime],
+    targets: dict[str, float | None],
+    categories: tuple[str, ...] | None = None,
+) -> list[dict[str, Any]]:
+    """Return one row per registered operational KPI over [start, end), compared with ``previous``.
+
+    The KPIs share their reads (``shared_reads``), so the whole table costs a fixed number
+    of queries: see tests/reporting/test_report_queries.py.
+    """
+    from reporting.operational import shared_reads
+
+    rows = []
+    with shared_reads():
+        for kpi in operational_kpis():
+            if categories is not None and kpi.category not in categories:
+                continue
+            current = kpi.compute(*bounds)
+            before = kpi.compute(*previous)
+            rows.append(
+                {
+                    "slug": kpi.slug,
+                    "name": kpi.name,
+                    "category": kpi.category,
+                    "unit": kpi.unit,
+                    "direction": kpi.direction,
+                    "breakdown": [dict(row) for row in current.get("breakdown", [])],
+                    **_comparison(
+                        _number(current.get("value")),
+                        _number(before.get("value")),
+                        targets.get(kpi.slug),
+                        kpi.direction,
+                    ),
+                }
+            )
+    return rows
+
+
 def _operational_figures(period: Period, targets: dict[str, float | None]) -> list[dict[str, Any]]:
     """Return one row per registered operational KPI, computed for this and the previous period."""
     zone = settings.TIME_ZONE
-    start, end = period.bounds(zone)
-    previous_start, previous_end = period.previous().bounds(zone)
-    rows = []
-    for kpi in operational_kpis():
-        if kpi.category not in REPORT_CATEGORIES[period.kind]:
-            continue
-        current = kpi.compute(start, end)
-        before = kpi.compute(previous_start, previous_end)
-        rows.append(
-            {
-                "slug": kpi.slug,
-                "name": kpi.name,
-                "category": kpi.category,
-                "unit": kpi.unit,
-                "direction": kpi.direction,
-                "breakdown": [dict(row) for row in current.get("breakdown", [])],
-                **_comparison(
-                    _number(current.get("value")), _number(before.get("value")), targets.get(kpi.slug), kpi.direction
-                ),
-            }
-        )
-    return rows
+    return operational_figures(
+        bounds=period.bounds(zone),
+        previous=period.previous().bounds(zone),
+        targets=targets,
+        categories=REPORT_CATEGORIES[period.kind],
+    )
 
 
 def _format(value: float | None, unit: str) -> str:
@@ -236,13 +261,25 @@ def _bucket(day: date, size: str) -> date:
 
 
 def dashboard_figures(*, range_key: str, today: date) -> dict[str, Any]:
-    """Return, per manual KPI, its values over the range bucketed by day, week or month.
+    """Return, per manual KPI, its values over the range bucketed by day, week or month; and
+    the operational KPIs over the range's days, compared with as many days before.
 
-    Two queries: the definitions and the range's measurements (bounded by the range).
+    Two queries for the definitions and the range's measurements (bounded by the range),
+    plus the operational KPIs' fixed number.
     """
     _label, days, size = RANGES.get(range_key, RANGES["30d"])
     first = today - timedelta(days=days - 1)
-    definitions = list(manual_kpis())
+    all_definitions = list(KpiDefinition.objects.all())
+    definitions = [definition for definition in all_definitions if definition.source == Source.MANUAL]
+    zone = ZoneInfo(settings.TIME_ZONE)
+    start = datetime.combine(first, time.min, tzinfo=zone)
+    end = datetime.combine(today + timedelta(days=1), time.min, tzinfo=zone)
+    before = datetime.combine(first - timedelta(days=days), time.min, tzinfo=zone)
+    operational = operational_figures(
+        bounds=(start, end),
+        previous=(before, start),
+        targets={definition.slug: _number(definition.target) for definition in all_definitions},
+    )
     by_kpi: dict[int, dict[date, list[tuple[date, Decimal]]]] = defaultdict(lambda: defaultdict(list))
     for kpi_id, day, value in (
         KpiMeasurement.objects.filter(kpi__source=Source.MANUAL, date__gte=first, date__lte=today)
@@ -281,4 +318,10 @@ def dashboard_figures(*, range_key: str, today: date) -> dict[str, Any]:
                 **_comparison(latest, before, _number(definition.target), definition.direction),
             }
         )
-    return {"range": range_key if range_key in RANGES else "30d", "labels": labels, "kpis": kpis}
+    return {
+        "range": range_key if range_key in RANGES else "30d",
+        "labels": labels,
+        "kpis": kpis,
+        "operational": operational,
+        "operational_period": f"{first:%d %b %Y} to {today:%d %b %Y}, compared with the {days} days before",
+    }

@@ -24,6 +24,21 @@ class Table:
     collapsed: bool = False  # long tables start folded on screen
 
 
+# Column titles of breakdown keys that the plain "snake_case -> Sentence" rule would garble.
+HEADERS = {
+    "percent": "%",
+    "on_time": "On time",
+    "mean_minutes": "Mean (min)",
+    "median_minutes": "Median (min)",
+    "business_mean_minutes": "Mean (business min)",
+    "business_median_minutes": "Median (business min)",
+    "mean_hours": "Mean (h)",
+    "median_hours": "Median (h)",
+    "reviews_due": "Reviews due",
+    "still_open": "Still open",
+}
+
+
 def cell_text(value: Any) -> str:
     """Return the text of one cell: numbers to at most 2 decimals, no grouping; None empty."""
     if value is None:
@@ -78,12 +93,19 @@ def report_tables(data: dict[str, Any]) -> list[Table]:
         )
         business.trends.append(row["trend"])
     tables.append(business)
+    tables.extend(operational_tables(data.get("operational", [])))
+    return tables
+
+
+def operational_tables(rows: list[dict[str, Any]], title: str = "Operational KPIs") -> list[Table]:
+    """Return the operational KPIs' summary table, then one table per KPI breakdown."""
     operational = Table(
         "operational",
-        "Operational KPIs",
+        title,
         ["KPI", "Unit", "Value", "Previous", "Change", "Change %", "Trend", "Target", "On target"],
     )
-    for row in data.get("operational", []):
+    tables = [operational]
+    for row in rows:
         operational.rows.append(
             [
                 row["name"],
@@ -98,14 +120,14 @@ def report_tables(data: dict[str, Any]) -> list[Table]:
             ]
         )
         operational.trends.append(row["trend"])
-    tables.append(operational)
-    for row in data.get("operational", []):
         breakdown = row.get("breakdown") or []
         if not breakdown:
             continue
         header = list(breakdown[0].keys())
         table = Table(
-            f"op-{row['slug']}", f"{row['name']}: breakdown", [name.replace("_", " ").capitalize() for name in header]
+            f"op-{row['slug']}",
+            f"{row['name']}: breakdown",
+            [HEADERS.get(name, name.replace("_", " ").capitalize()) for name in header],
         )
         table.rows = [[cell_text(item.get(name)) for name in header] for item in breakdown]
         tables.append(table)
@@ -137,4 +159,9 @@ def dashboard_tables(figures: dict[str, Any]) -> list[Table]:
     series = Table("series", "Chart data", ["Interval", *[kpi["name"] for kpi in figures["kpis"]]], collapsed=True)
     for position, label in enumerate(figures["labels"]):
         series.rows.append([label, *[cell_text(kpi["values"][position]) for kpi in figures["kpis"]]])
-    return [summary, series]
+    operational = operational_tables(
+        figures.get("operational", []), f"Operational KPIs, {figures.get('operational_period', '')}"
+    )
+    for table in operational[1:]:
+        table.collapsed = True  # the breakdowns fold on the dashboard; the report shows them open
+    return [summary, *operational, series]

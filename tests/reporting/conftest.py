@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -37,3 +40,16 @@ def add_values(db: Any) -> Callable[..., None]:
         )
 
     return add
+
+
+def _load_operational_history() -> ModuleType:
+    """Import scripts/operational_history.py (the benchmark's seeder; scripts is no package)."""
+    path = Path(__file__).resolve().parents[2] / "scripts" / "operational_history.py"
+    spec = importlib.util.spec_from_file_location("operational_history", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+operational_history = _load_operational_history()

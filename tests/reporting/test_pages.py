@@ -15,6 +15,7 @@ from reporting.demo import seed_measurements
 from reporting.models import Report
 from reporting.periods import period_containing
 from reporting.services import report_build
+from tests.reporting.conftest import operational_history
 
 TODAY = datetime(2026, 11, 29, 9, tzinfo=UTC)
 STATIC = Path(__file__).resolve().parents[2] / "static"
@@ -62,8 +63,11 @@ def read_csv(response) -> list[list[str]]:
 
 @pytest.fixture
 def year_of_data(kpis):
+    """A year of KPI values, three months of checklist runs, incidents and changes; October's report."""
     seed_measurements(date(2025, 11, 29), date(2026, 11, 28))
-    report, _ = report_build(period=period_containing("monthly", date(2026, 10, 1)))
+    with time_machine.travel(TODAY, tick=False):
+        operational_history.seed_operational_history(start=date(2026, 9, 1), end=date(2026, 11, 28))
+        report, _ = report_build(period=period_containing("monthly", date(2026, 10, 1)))
     return report
 
 
@@ -114,6 +118,21 @@ class TestReportPage:
         revenue = next(row for row in exported if row[0] == "Monthly recurring revenue")
         assert float(revenue[4]) == pytest.approx(year_of_data.data["business"][5]["value"], abs=0.005)
 
+    def test_the_operational_tables_export_what_the_page_shows(self, client_for, manager_user, year_of_data):
+        client = client_for(manager_user)
+        body = client.get(f"/reports/{year_of_data.pk}/").content.decode()
+        for table in ["operational", "op-time-to-acknowledge", "op-checklist-completion-rate", "op-change-lead-time"]:
+            exported = read_csv(client.get(f"/reports/{year_of_data.pk}/csv/{table}/"))
+            assert exported == page_table(body, table), table
+        summary = read_csv(client.get(f"/reports/{year_of_data.pk}/csv/operational/"))
+        by_name = {row[0]: row for row in summary[1:]}
+        assert len(by_name) == 15
+        assert float(by_name["Incidents"][2]) == 62  # October: 31 days x 2
+        assert by_name["Time to acknowledge in business hours (mean)"][1] == "business min"
+        acknowledge = read_csv(client.get(f"/reports/{year_of_data.pk}/csv/op-time-to-acknowledge/"))
+        assert acknowledge[0] == ["Severity", "Incidents", "Acknowledged", "Mean (min)", "Median (min)"]
+        assert acknowledge[-1][:3] == ["All", "62", "62"]
+
     def test_an_unknown_table_is_404(self, client_for, manager_user, year_of_data):
         assert client_for(manager_user).get(f"/reports/{year_of_data.pk}/csv/nothing/").status_code == 404
 
@@ -130,7 +149,7 @@ class TestDashboard:
         with time_machine.travel(TODAY):
             for range_key in ["30d", "90d", "365d"]:
                 body = client.get(f"/reports/?range={range_key}").content.decode()
-                for table in ["summary", "series"]:
+                for table in ["summary", "series", "operational", "op-sla-response-compliance", "op-changes"]:
                     exported = read_csv(client.get(f"/reports/dashboard.csv?range={range_key}&table={table}"))
                     assert exported == page_table(body, table), (range_key, table)
 
@@ -146,13 +165,18 @@ class TestDashboard:
     def test_its_queries_do_not_grow_with_the_data(self, client_for, manager_user, kpis, django_assert_max_num_queries):
         client = client_for(manager_user)
         client.get("/reports/")  # warm the session and user
-        seed_measurements(date(2026, 11, 1), date(2026, 11, 28))
-        with time_machine.travel(TODAY), django_assert_max_num_queries(8) as few:
+        with time_machine.travel(TODAY):
+            seed_measurements(date(2026, 11, 1), date(2026, 11, 28))
+            operational_history.seed_operational_history(start=date(2026, 11, 1), end=date(2026, 11, 28))
+        with time_machine.travel(TODAY), django_assert_max_num_queries(8 + 16) as few:
             client.get("/reports/?range=365d")
-        seed_measurements(date(2025, 11, 29), date(2026, 10, 31))
-        with time_machine.travel(TODAY), django_assert_max_num_queries(8) as many:
+        with time_machine.travel(TODAY):
+            seed_measurements(date(2025, 11, 29), date(2026, 10, 31))
+            operational_history.seed_operational_history(start=date(2024, 11, 29), end=date(2026, 10, 31))
+        with time_machine.travel(TODAY), django_assert_max_num_queries(8 + 16) as many:
             client.get("/reports/?range=365d")
-        # session, user, groups; KPI definitions, the range's values; latest reports.
+        # session, user, groups; KPI definitions, the range's values; latest reports; the
+        # operational KPIs over the range and the range before (16, see test_report_queries.py).
         assert len(few.captured_queries) == len(many.captured_queries)
 
 
