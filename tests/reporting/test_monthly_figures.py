@@ -277,3 +277,23 @@ class TestTheMonthlyReportOfAFixtureMonth:
             {"severity": "P3", "name": "Low", "incidents": 3},
         ]
         assert rows["reviews-on-time"]["value"] == 50.0  # A's on time, C's a day late
+
+
+@pytest.mark.django_db
+class TestAChangeThatCausedAnIncident:
+    def test_it_counts_as_failed_in_the_built_report(self, london, incidents, changes, manager_user):
+        from changes.models import ChangeIncidentLink
+        from incidents.models import Incident
+
+        # Change 1 (closed successful on 8 Oct) is linked as the cause of an October incident:
+        # 4 completed, now 2 failed (the rollback and this one) -> 50 %.
+        change = ChangeRequest.objects.get(title="normal change", status="closed")
+        ChangeIncidentLink.objects.create(
+            change=change, incident=Incident.objects.order_by("pk").first(), kind="caused",
+            linked_by=manager_user, linked_at=local(10, 9, 9),
+        )  # fmt: skip
+        with time_machine.travel(datetime(2026, 11, 10, 12, tzinfo=UTC), tick=False):
+            call_command("build_report", "monthly", "--date", "2026-10-15", stdout=io.StringIO())
+        failure = _rows(Report.objects.get(kind="monthly", period_start=date(2026, 10, 1)))["change-failure-rate"]
+        assert failure["value"] == 50.0
+        assert failure["breakdown"] == [{"completed": 4, "succeeded": 2, "failed": 2, "percent": 50.0}]
