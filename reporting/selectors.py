@@ -28,6 +28,18 @@ VIEW_ROLES = AREA_ROLES["reports"]
 # Access ---------------------------------------------------------------------------------------
 
 
+def _kpi_identity(definition: KpiDefinition) -> dict[str, Any]:
+    """Return the fields that name and describe a KPI in every figure built from it."""
+    return {
+        "slug": definition.slug,
+        "name": definition.name,
+        "category": definition.category,
+        "category_label": Category(definition.category).label,
+        "unit": definition.unit,
+        "direction": definition.direction,
+    }
+
+
 def require_report_viewer(user: Any) -> None:
     """Raise PermissionDenied unless the user may read reports."""
     require_role(user, VIEW_ROLES)
@@ -138,12 +150,7 @@ def _business_figures(period: Period, definitions: list[KpiDefinition]) -> tuple
         previous_value, _ = aggregate(definition, False)
         rows.append(
             {
-                "slug": definition.slug,
-                "name": definition.name,
-                "category": definition.category,
-                "category_label": Category(definition.category).label,
-                "unit": definition.unit,
-                "direction": definition.direction,
+                **_kpi_identity(definition),
                 "aggregation": definition.aggregation,
                 "measurements": count,
                 **_comparison(value, previous_value, _number(definition.target), definition.direction),
@@ -308,12 +315,7 @@ def dashboard_figures(*, range_key: str, today: date) -> dict[str, Any]:
         kpis.append(
             {
                 "id": definition.pk,
-                "slug": definition.slug,
-                "name": definition.name,
-                "category": definition.category,
-                "category_label": Category(definition.category).label,
-                "unit": definition.unit,
-                "direction": definition.direction,
+                **_kpi_identity(definition),
                 "values": values,
                 **_comparison(latest, before, _number(definition.target), definition.direction),
             }
