@@ -34,6 +34,7 @@ from changes.models import (
     StageResult,
     split_services,
 )
+from opsportal import clock
 from opsportal.notifications import notification_send
 from opsportal.roles import Role, has_role, require_role, user_roles
 
@@ -382,7 +383,7 @@ def change_reminders_send(*, now: datetime | None = None) -> int:
     from django.contrib.auth import get_user_model
 
     now = now or timezone.now()
-    waited = now - timedelta(hours=ChangeSettings.load().approval_reminder_hours)
+    waited = clock.before(now, timedelta(hours=ChangeSettings.load().approval_reminder_hours))
     sent = 0
     waiting = ChangeRequest.objects.filter(status=ChangeStatus.APPROVAL, status_changed_at__lte=waited).exclude(
         reminders__kind=ChangeReminder.Kind.APPROVAL_WAITING

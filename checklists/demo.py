@@ -7,7 +7,8 @@ from datetime import timedelta
 
 from checklists.models import ChecklistRun, ChecklistTemplate, RunStatus
 from checklists.procedures import claims_scheduled_checklists, load_scheduled_checklists
-from checklists.services import portal_today, run_backfill, runs_generate
+from checklists.services import run_backfill, runs_generate
+from opsportal import clock
 from opsportal.demo import DemoContext, register_seeder
 from opsportal.procedures.document import parse_document
 from opsportal.procedures.importer import DEFAULT_DOCUMENT
@@ -29,7 +30,7 @@ def seed(context: DemoContext) -> str:
             if claims_scheduled_checklists(section):
                 load_scheduled_checklists(section)
     ops = context.users[Role.OPS]
-    today = portal_today(context.now)
+    today = clock.local_date(context.now)
     result = runs_generate(start=today - timedelta(days=HISTORY_DAYS), end=today, now=context.now)
     past = ChecklistRun.objects.filter(
         period_date__lt=today, status=RunStatus.MISSED, items_done=0, period_date__isnull=False

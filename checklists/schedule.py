@@ -98,17 +98,17 @@ def local_datetime(day: date, at: time, zone: ZoneInfo) -> datetime:
 def run_window(schedule: Schedule, day: date, zone: ZoneInfo) -> Window:
     """Return the window of the run that ``schedule`` opens on ``day``.
 
-    The due time is wall-clock arithmetic in ``zone`` (opening 08:00 + 1 hour is due at
-    09:00 local, even on the morning the clocks change); the run is missed at local midnight
-    after its last day, and never before it falls due.
+    The opening time is wall-clock ``at`` in ``zone`` (the procedure names it); the due time is
+    elapsed time after the opening instant (an hour is an hour, even across a clock change);
+    the run is missed at local midnight after its last day, and never before it falls due.
     """
     at = schedule.time_of_day or DEFAULT_TIME
     opens_local = datetime.combine(day, at, tzinfo=zone)
     due_after = schedule.due_after if schedule.due_after is not None else DEFAULT_DUE_AFTER[schedule.frequency]
     window_days = schedule.window_days or DEFAULT_WINDOW_DAYS[schedule.frequency]
-    due_local = opens_local + due_after  # same tzinfo: wall-clock arithmetic
     missed_local = datetime.combine(day + timedelta(days=window_days), time(0), tzinfo=zone)
-    opens_at, due_at, missed_at = (value.astimezone(UTC) for value in (opens_local, due_local, missed_local))
+    opens_at, missed_at = opens_local.astimezone(UTC), missed_local.astimezone(UTC)
+    due_at = opens_at + due_after  # elapsed time on the UTC instant
     missed_at = max(missed_at, due_at)
     return Window(opens_at=opens_at, due_at=due_at, missed_at=missed_at)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -12,7 +12,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from checklists.models import ChecklistRun, ChecklistTemplate, RunItem, RunStatus
-from checklists.services import portal_today, portal_zone
+from opsportal import clock
 from opsportal.roles import AREA_ROLES, Role, has_role, require_role
 
 AREA = "checklists"
@@ -75,14 +75,6 @@ def run_item_for_user(user: Any, pk: int, *, write: bool = False) -> RunItem:
     return item
 
 
-def local_day_bounds(day: date) -> tuple[datetime, datetime]:
-    """Return the UTC start and end of the local ``day`` in the portal's zone."""
-    zone = portal_zone()
-    start = datetime.combine(day, time(0), tzinfo=zone)
-    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
-    return start, end
-
-
 def runs_for_today(user: Any, *, now: datetime | None = None) -> list[ChecklistRun]:
     """Return the calendar runs of the user's groups whose window covers today (portal zone).
 
@@ -91,7 +83,7 @@ def runs_for_today(user: Any, *, now: datetime | None = None) -> list[ChecklistR
     every group's runs, so theirs is the whole day's list.
     """
     now = now or timezone.now()
-    start, end = local_day_bounds(portal_today(now))
+    start, end = clock.local_day_bounds(clock.local_date(now))
     runs = ChecklistRun.objects.all()
     if not has_role(user, [Role.MANAGER, Role.ADMIN]):
         runs = runs.filter(template__owner_group__in=user.groups.all())

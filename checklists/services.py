@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
@@ -26,19 +24,10 @@ from checklists.models import (
     RunItem,
     RunStatus,
 )
+from opsportal import clock
 
 # How far back the beat task looks for periods it may have missed while workers were down.
 LOOKBACK_DAYS = 2
-
-
-def portal_zone() -> zoneinfo.ZoneInfo:
-    """Return the portal's time zone (settings.TIME_ZONE), in which schedules are read."""
-    return zoneinfo.ZoneInfo(settings.TIME_ZONE)
-
-
-def portal_today(now: datetime | None = None) -> date:
-    """Return the local date in the portal's zone."""
-    return (now or timezone.now()).astimezone(portal_zone()).date()
 
 
 # Generation -----------------------------------------------------------------------------------
@@ -100,7 +89,7 @@ def runs_generate(
     4. A run whose window has already closed is created as missed, not as open work.
     """
     now = now or timezone.now()
-    zone = portal_zone()
+    zone = clock.portal_zone()
     if templates is None:
         templates = list(
             ChecklistTemplate.objects.filter(is_active=True)
@@ -156,7 +145,7 @@ def runs_generate_due(*, now: datetime | None = None) -> GenerateResult:
     closed, not as a flood of open work); periods that exist already are skipped.
     """
     now = now or timezone.now()
-    today = portal_today(now)
+    today = clock.local_date(now)
     return runs_generate(start=today - timedelta(days=LOOKBACK_DAYS), end=today, now=now, skip_before_creation=True)
 
 
@@ -370,7 +359,7 @@ def run_remind_overdue(*, run_id: int, now: datetime) -> bool:
         from opsportal.notifications import notification_send
 
         recipients = get_user_model().objects.filter(groups=run.template.owner_group_id, is_active=True)
-        local_due = timezone.localtime(run.due_at, portal_zone())
+        local_due = timezone.localtime(run.due_at, clock.portal_zone())
         notification_send(
             recipients=recipients,
             key=f"checklist-run-{run.pk}-overdue",

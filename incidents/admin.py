@@ -9,7 +9,6 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 
 from incidents.models import (
     ActionItem,
@@ -26,6 +25,7 @@ from incidents.models import (
     WorkingHours,
 )
 from incidents.services import calendar_fill_holidays
+from opsportal import clock
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -85,7 +85,7 @@ class BusinessCalendarAdmin(admin.ModelAdmin):
 
     @admin.action(description="Fill holidays from the holidays package for a country")
     def fill_holidays(self, request: HttpRequest, queryset: Any) -> HttpResponse | None:
-        year = timezone.localdate().year
+        year = clock.local_today().year
         form = FillHolidaysForm(
             request.POST if "apply" in request.POST else None, initial={"years": f"{year}, {year + 1}"}
         )

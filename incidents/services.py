@@ -39,6 +39,7 @@ from incidents.models import (
     TimelineKind,
 )
 from incidents.selectors import business_calendar
+from opsportal import clock
 from opsportal.notifications import notification_send
 from opsportal.roles import Role, require_role
 
@@ -97,7 +98,7 @@ def response_due_at(
         return business_hours.add_business_minutes(
             detected_at, severity.response_minutes, calendar or business_calendar()
         )
-    return detected_at + timedelta(minutes=severity.response_minutes)
+    return clock.after(detected_at, timedelta(minutes=severity.response_minutes))
 
 
 def _copy_policy(*, incident: Incident, active: bool) -> None:
@@ -112,7 +113,9 @@ def _copy_policy(*, incident: Incident, active: bool) -> None:
             group_id=step.group_id,
             repeat_every_minutes=step.repeat_every_minutes,
             max_repeats=step.max_repeats,
-            next_due_at=incident.response_due_at + timedelta(minutes=step.delay_minutes) if active else None,
+            next_due_at=clock.after(incident.response_due_at, timedelta(minutes=step.delay_minutes))
+            if active
+            else None,
         )
         for step in steps
     )
@@ -222,14 +225,14 @@ def incident_phases_attach(*, incident: Incident, anchor: str, at: datetime) -> 
     ).order_by("position", "pk")
     runs = []
     for template in templates:
-        opens_at = at + timedelta(minutes=template.relative_open_minutes or 0)
+        opens_at = clock.after(at, timedelta(minutes=template.relative_open_minutes or 0))
         due = template.relative_due_minutes
         runs.append(
             run_create_for_subject(
                 template=template,
                 subject=incident,
                 opens_at=opens_at,
-                due_at=at + timedelta(minutes=due) if due is not None else None,
+                due_at=clock.after(at, timedelta(minutes=due)) if due is not None else None,
                 without_deadline=due is None,
             )
         )
@@ -278,7 +281,7 @@ def incident_transition(
     _timeline(incident, TimelineKind.STATUS, by, note, from_value=previous or "", to_value=transition.target, at=now)
     if transition.target == IncidentStatus.RESOLVED:
         PostIncidentReview.objects.get_or_create(
-            incident=incident, defaults={"due_at": now + REVIEW_DUE_AFTER, "owner": incident.assignee or by}
+            incident=incident, defaults={"due_at": clock.after(now, REVIEW_DUE_AFTER), "owner": incident.assignee or by}
         )
         incident_phases_attach(incident=incident, anchor=RelativeAnchor.END, at=now)
     return Incident.objects.select_related("severity", "assignee", "acknowledged_by").get(pk=incident.pk)
@@ -471,8 +474,8 @@ def _next_due(step: IncidentEscalationStep, round_sent: int, now: datetime) -> d
     if not step.repeat_every_minutes or round_sent > step.max_repeats:
         return None
     interval = timedelta(minutes=step.repeat_every_minutes)
-    candidate = step.next_due_at + interval
-    return candidate if candidate > now else now + interval
+    candidate = clock.after(step.next_due_at, interval)
+    return candidate if candidate > now else clock.after(now, interval)
 
 
 def sla_sweep(*, now: datetime | None = None) -> SweepResult:
@@ -551,7 +554,7 @@ def _remind_reviews(now: datetime, result: SweepResult) -> None:
         )  # fmt: skip
         result.review_reminders += 1
         result.notified.append(key)
-    today = timezone.localdate(now)
+    today = clock.local_date(now)
     items = _claim(
         ActionItem.objects.filter(done=False, due_date__lt=today, owner__isnull=False)
         .exclude(pk__in=ReviewReminder.objects.filter(action_item__isnull=False).values("action_item_id"))

@@ -7,9 +7,7 @@ import random
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.conf import settings
-from django.utils import timezone
-
+from opsportal import clock
 from opsportal.demo import DemoContext, register_seeder
 from opsportal.procedures.document import parse_document
 from opsportal.procedures.importer import DEFAULT_DOCUMENT
@@ -90,12 +88,10 @@ def seed_measurements(first: date, last: date) -> int:
 @register_seeder("reporting", order=90)
 def seed(context: DemoContext) -> str:
     """Seed a year of daily KPI values up to yesterday and build the latest reports."""
-    from zoneinfo import ZoneInfo
-
     from reporting.services import report_build
 
     ensure_kpi_definitions()
-    today = timezone.localtime(context.now, ZoneInfo(settings.TIME_ZONE)).date()
+    today = clock.local_date(context.now)
     count = seed_measurements(today - timedelta(days=365), today - timedelta(days=1))
     built = 0
     for kind, how_many in (("daily", 3), ("weekly", 4), ("monthly", 3), ("quarterly", 2)):

@@ -7,15 +7,15 @@ queries a report or the dashboard needs does not grow with the data.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import Avg, BooleanField, Case, Count, Max, Q, QuerySet, Sum, Value, When
 from django.shortcuts import get_object_or_404
 
+from opsportal import clock
 from opsportal.roles import AREA_ROLES, Role, require_role
 from reporting.kpis import REPORT_CATEGORIES, operational_kpis, trend
 from reporting.models import Aggregation, Category, KpiDefinition, KpiMeasurement, Report, Source
@@ -278,10 +278,9 @@ def dashboard_figures(*, range_key: str, today: date) -> dict[str, Any]:
     first = today - timedelta(days=days - 1)
     all_definitions = list(KpiDefinition.objects.all())
     definitions = [definition for definition in all_definitions if definition.source == Source.MANUAL]
-    zone = ZoneInfo(settings.TIME_ZONE)
-    start = datetime.combine(first, time.min, tzinfo=zone)
-    end = datetime.combine(today + timedelta(days=1), time.min, tzinfo=zone)
-    before = datetime.combine(first - timedelta(days=days), time.min, tzinfo=zone)
+    start = clock.local_midnight(first)
+    end = clock.local_midnight(today + timedelta(days=1))
+    before = clock.local_midnight(first - timedelta(days=days))
     operational = operational_figures(
         bounds=(start, end),
         previous=(before, start),

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from opsportal import clock
 from opsportal.notifications import notification_send
 from reporting.models import KpiDefinition, KpiMeasurement, Report, ReportDelivery, ReportSchedule
 from reporting.periods import Period, last_complete_period
@@ -125,7 +126,7 @@ def reports_build_due(*, now: Any | None = None) -> list[Report]:
     report is delivered exactly once however often (or on however many workers) this runs.
     """
     now = now or timezone.now()
-    local_now = timezone.localtime(now, timezone=_portal_zone())
+    local_now = timezone.localtime(now, timezone=clock.portal_zone())
     built: list[Report] = []
     for schedule in ReportSchedule.objects.filter(enabled=True):
         period = last_complete_period(schedule.kind, local_now.date())
@@ -138,12 +139,6 @@ def reports_build_due(*, now: Any | None = None) -> list[Report]:
                 report_deliver(report=report, group=schedule.recipients_group)
                 built.append(report)
     return built
-
-
-def _portal_zone() -> Any:
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(settings.TIME_ZONE)
 
 
 def report_email_send(*, delivery: ReportDelivery) -> bool:

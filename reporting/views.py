@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from opsportal import clock
 from opsportal.roles import has_role
 from opsportal.today import TodaySection, register_today_section
 from reporting.csv_io import measurements_parse, table_csv
@@ -35,7 +33,7 @@ AREA = "reports"
 
 
 def _today() -> date:
-    return timezone.localtime(timezone.now(), ZoneInfo(settings.TIME_ZONE)).date()
+    return clock.local_today()
 
 
 def _csv_response(text: str, filename: str) -> HttpResponse:

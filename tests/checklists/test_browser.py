@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from checklists.models import ChecklistRun
-from checklists.services import portal_today, runs_generate
+from checklists.services import runs_generate
+from opsportal import clock
 from tests.conftest import browser_login, screenshot
 
 
@@ -16,7 +17,7 @@ from tests.conftest import browser_login, screenshot
 class TestTickingInTheBrowser:
     def test_an_ops_user_ticks_an_item_and_the_bar_moves_without_a_reload(self, page, make_template, ops_user):
         template = make_template("Morning Startup", items=4)
-        today = portal_today()
+        today = clock.local_today()
         runs_generate(start=today, end=today, now=datetime.now(tz=UTC) - timedelta(days=1))
         run = ChecklistRun.objects.get(template=template)
         browser_login(page, ops_user.username)

@@ -7,7 +7,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from checklists.services import portal_today, runs_generate
+from checklists.services import runs_generate
+from opsportal import clock
 
 BAR_WIDTH = 30
 
@@ -31,7 +32,7 @@ class Command(BaseCommand):
         parser.add_argument("--until", help="last local date, YYYY-MM-DD (default: --date)")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        start = _date(options["date"]) if options["date"] else portal_today()
+        start = _date(options["date"]) if options["date"] else clock.local_today()
         end = _date(options["until"]) if options["until"] else start
         if end < start:
             raise CommandError("--until is before --date.")

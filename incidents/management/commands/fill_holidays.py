@@ -6,10 +6,10 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
 from incidents.models import BusinessCalendar
 from incidents.services import calendar_fill_holidays
+from opsportal import clock
 
 
 class Command(BaseCommand):
@@ -32,7 +32,7 @@ class Command(BaseCommand):
             calendar = BusinessCalendar.objects.filter(is_default=True).first() or BusinessCalendar.objects.create(
                 name="Default", is_default=True
             )
-        year = timezone.localdate().year
+        year = clock.local_today().year
         years = options["years"] or [year, year + 1]
         try:
             added = calendar_fill_holidays(

@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import timezone
 
+from opsportal import clock
 from reporting.periods import KINDS, last_complete_period, period_containing
 from reporting.services import report_build
 
@@ -32,9 +31,7 @@ class Command(BaseCommand):
                 raise CommandError(f"--date {options['day']!r} is not a date in YYYY-MM-DD form.") from error
             period = period_containing(kind, day)
         else:
-            from zoneinfo import ZoneInfo
-
-            today = timezone.localtime(timezone.now(), ZoneInfo(settings.TIME_ZONE)).date()
+            today = clock.local_today()
             period = last_complete_period(kind, today)
         self.stdout.write(f"Building the {kind} report for {period.start} to {period.end} …")
         report, created = report_build(period=period)
