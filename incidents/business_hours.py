@@ -4,7 +4,9 @@ Pure: no Django. A :class:`BusinessCalendar` names a time zone, the working inte
 weekday in local wall-clock time, and holidays (local dates with no working time).
 
 Working intervals are built one local day at a time and only then converted to UTC, so a day
-of 23 or 25 hours (a daylight-saving change) still works 09:00–17:00 on the wall clock.
+of 23 or 25 hours (a daylight-saving change) still works 09:00–17:00 on the wall clock; a
+working minute is one whose wall-clock reading lies inside a working interval, so a
+spring-forward gap counts nothing and a repeated autumn hour counts twice where it is working time.
 All arithmetic between intervals is done on absolute (UTC) instants.
 """
 
@@ -13,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 Interval = tuple[time, time]
@@ -47,16 +50,15 @@ class BusinessCalendar:
         if day in self.holidays:
             return []
         zone = self.zone
-        found = []
+        found: list[tuple[datetime, datetime]] = []
         for start, end in sorted(self.working_hours.get(day.weekday(), ())):
             if not start < end:
                 continue
-            # Wall-clock times that do not exist (a spring-forward gap) resolve to the
-            # instant just after the gap; times that occur twice resolve to the first one.
-            start_utc = datetime.combine(day, start, tzinfo=zone).astimezone(UTC)
-            end_utc = datetime.combine(day, end, tzinfo=zone).astimezone(UTC)
-            if start_utc < end_utc:
-                found.append((start_utc, end_utc))
+            for piece in _wall_clock_preimage(day, start, end, zone):
+                if found and found[-1][1] >= piece[0]:
+                    found[-1] = (found[-1][0], max(found[-1][1], piece[1]))
+                else:
+                    found.append(piece)
         return found
 
     def intervals_from(self, instant: datetime) -> Iterator[tuple[datetime, datetime]]:
@@ -68,6 +70,48 @@ class BusinessCalendar:
                 if end > instant:
                     yield max(start, instant), end
             day += timedelta(days=1)
+
+
+def _wall_clock_preimage(day: date, start: time, end: time, zone: ZoneInfo) -> list[tuple[datetime, datetime]]:
+    """Return the UTC intervals whose wall clock in ``zone`` reads ``day`` from ``start`` to ``end``.
+
+    1. Bound the search by the earliest and latest readings of both ends (``fold`` 0 and 1).
+    2. Cut it where the zone's offset changes (a daylight-saving change; at most one a day).
+    3. On each piece the offset is fixed, so the wall-clock interval maps to one UTC interval.
+    A spring-forward gap thus counts no time at all, and a repeated autumn hour counts twice
+    where its wall-clock readings fall inside the interval, exactly as a minute-by-minute walk.
+    """
+    naive_start, naive_end = datetime.combine(day, start), datetime.combine(day, end)
+    readings = [
+        value.replace(tzinfo=zone, fold=fold).astimezone(UTC) for value in (naive_start, naive_end) for fold in (0, 1)
+    ]
+    low, high = min(readings), max(readings)
+    cuts = [low, *_offset_changes(low, high, zone), high]
+    pieces = []
+    for piece_start, piece_end in pairwise(cuts):
+        offset = piece_start.astimezone(zone).utcoffset() or timedelta(0)
+        begin = max(piece_start, (naive_start - offset).replace(tzinfo=UTC))
+        finish = min(piece_end, (naive_end - offset).replace(tzinfo=UTC))
+        if begin < finish:
+            pieces.append((begin, finish))
+    return pieces
+
+
+def _offset_changes(low: datetime, high: datetime, zone: ZoneInfo) -> list[datetime]:
+    """Return the instant in (low, high] where the offset of ``zone`` changes, if it does (to the second)."""
+    before = low.astimezone(zone).utcoffset()
+    if high.astimezone(zone).utcoffset() == before:
+        return []
+    while high - low > timedelta(seconds=1):
+        middle = low + (high - low) / 2
+        middle = middle.replace(microsecond=0)
+        if middle <= low:
+            break
+        if middle.astimezone(zone).utcoffset() == before:
+            low = middle
+        else:
+            high = middle
+    return [high]
 
 
 def _require_aware(value: datetime, name: str) -> None:

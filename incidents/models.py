@@ -96,6 +96,13 @@ class BusinessCalendar(models.Model):
     name = models.CharField(max_length=100, unique=True)
     time_zone = models.CharField(max_length=64, blank=True, help_text="Blank: the portal's time zone.")
     is_default = models.BooleanField(default=True)
+    # With a country, a monthly beat task adds this year's and next year's public holidays.
+    country = models.CharField(
+        max_length=2, blank=True, help_text="ISO country code (e.g. GB): its public holidays are added every year."
+    )
+    subdivision = models.CharField(
+        max_length=8, blank=True, help_text="e.g. ENG for England; blank: the whole country."
+    )
 
     class Meta:
         ordering = ["-is_default", "name"]
@@ -116,6 +123,12 @@ class BusinessCalendar(models.Model):
                 ZoneInfo(self.time_zone)
             except (ZoneInfoNotFoundError, ValueError) as error:
                 raise ValidationError({"time_zone": f"Unknown time zone {self.time_zone!r}."}) from error
+        if self.country:
+            import holidays as holidays_package
+
+            self.country = self.country.upper()
+            if self.country not in holidays_package.list_supported_countries():
+                raise ValidationError({"country": f"The holidays package does not know country {self.country!r}."})
 
 
 class WorkingHours(models.Model):

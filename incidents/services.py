@@ -24,6 +24,7 @@ from incidents import business_hours
 from incidents.lifecycle import BY_ACTION, RESPONDERS
 from incidents.models import (
     ActionItem,
+    BusinessCalendar,
     EscalationNotice,
     EscalationStep,
     EscalationTarget,
@@ -93,10 +94,13 @@ def severity_default_policy_create(*, severity: Severity) -> int:
 def response_due_at(
     *, detected_at: datetime, severity: Severity, calendar: business_hours.BusinessCalendar | None = None
 ) -> datetime:
-    """Return the response deadline for an incident of ``severity`` detected at ``detected_at``."""
+    """Return the response deadline (UTC) for an incident of ``severity`` detected at ``detected_at``.
+
+    Elapsed minutes on the UTC instant, or working minutes of the business calendar.
+    """
     if severity.business_hours_only:
-        return business_hours.add_business_minutes(
-            detected_at, severity.response_minutes, calendar or business_calendar()
+        return clock.to_utc(
+            business_hours.add_business_minutes(detected_at, severity.response_minutes, calendar or business_calendar())
         )
     return clock.after(detected_at, timedelta(minutes=severity.response_minutes))
 
@@ -424,7 +428,29 @@ def calendar_fill_holidays(*, calendar: Any, country: str, years: Sequence[int],
     rows = [Holiday(calendar=calendar, date=day, name=str(name)[:120]) for day, name in sorted(found.items())]
     before = Holiday.objects.filter(calendar=calendar).count()
     Holiday.objects.bulk_create(rows, ignore_conflicts=True)
+    # Remember the country, so the yearly roll-forward keeps this calendar's holidays coming.
+    BusinessCalendar.objects.filter(pk=calendar.pk, country="").update(
+        country=country.upper(), subdivision=subdivision or ""
+    )
     return Holiday.objects.filter(calendar=calendar).count() - before
+
+
+def calendars_roll_holidays_forward(*, today: date | None = None) -> int:
+    """Add this year's and next year's public holidays to every calendar with a country; return how many were new.
+
+    Idempotent (a holiday is unique per calendar and date), so beat may run it monthly: a
+    December that beat missed is made up the next month.
+    """
+    year = (today or clock.local_today()).year
+    added = 0
+    for calendar in BusinessCalendar.objects.exclude(country="").order_by("pk"):
+        added += calendar_fill_holidays(
+            calendar=calendar,
+            country=calendar.country,
+            years=[year, year + 1],
+            subdivision=calendar.subdivision or None,
+        )
+    return added
 
 
 # The SLA sweep --------------------------------------------------------------------------------

@@ -12,3 +12,11 @@ def sla_sweep() -> int:
 
     result = sweep()
     return result.reminders + result.review_reminders
+
+
+@shared_task(name="incidents.tasks.roll_holidays_forward", time_limit=300, soft_time_limit=240, ignore_result=True)
+def roll_holidays_forward() -> int:
+    """Add next year's public holidays to each business calendar that names a country."""
+    from incidents.services import calendars_roll_holidays_forward
+
+    return calendars_roll_holidays_forward()
