@@ -25,6 +25,7 @@ from checklists.models import (
     RunStatus,
 )
 from opsportal import clock
+from opsportal.clock import portal_zone
 
 # How far back the beat task looks for periods it may have missed while workers were down.
 LOOKBACK_DAYS = 2
@@ -89,7 +90,7 @@ def runs_generate(
     4. A run whose window has already closed is created as missed, not as open work.
     """
     now = now or timezone.now()
-    zone = clock.portal_zone()
+    zone = portal_zone()
     if templates is None:
         templates = list(
             ChecklistTemplate.objects.filter(is_active=True)
@@ -176,12 +177,50 @@ def run_create_for_subject(
             "subject_content_type": content_type,
             "subject_object_id": subject.pk,
             "opens_at": opens_at,
-            "due_at": None if without_deadline else (due_at or opens_at + template.effective_due_after()),
+            "due_at": None if without_deadline else (due_at or clock.after(opens_at, template.effective_due_after())),
             "status": RunStatus.OPEN,
         },
         items=list(template.items.all()),
     )
     return run or ChecklistRun.objects.get(**lookup)
+
+
+# What an item of a subject's run means to the subject --------------------------------------
+
+# An item can be a fact of its subject too ("Acknowledge the incident" is the incident's
+# acknowledgement). The subject's app registers, by model label ("incidents.incident"), a hook
+# that ticking and unticking call inside the run's lock; it may refuse by raising. Checklists
+# itself knows nothing of incidents or changes.
+SubjectItemHook = Callable[..., None]
+_SUBJECT_ITEM_HOOKS: dict[str, SubjectItemHook] = {}
+
+
+def subject_item_hook_register(*, model_label: str, hook: SubjectItemHook) -> None:
+    """Call ``hook(item=, run=, by=, done=, now=)`` when an item of a run of ``model_label`` is (un)ticked."""
+    _SUBJECT_ITEM_HOOKS[model_label.lower()] = hook
+
+
+def _subject_item_changed(*, item: RunItem, run: ChecklistRun, by: Any, done: bool, now: datetime) -> None:
+    if run.subject_content_type_id is None:
+        return
+    content_type = ContentType.objects.get_for_id(run.subject_content_type_id)
+    hook = _SUBJECT_ITEM_HOOKS.get(f"{content_type.app_label}.{content_type.model}")
+    if hook is not None:
+        hook(item=item, run=run, by=by, done=done, now=now)
+
+
+def run_item_record_done(*, item: RunItem, by: Any, at: datetime) -> bool:
+    """Tick ``item`` because its subject's own service recorded the same fact; return True when ticked now.
+
+    For the subject's app only (an incident acknowledged on its page ticks "Acknowledge the
+    incident"): the fact happened there, so no window or evidence check applies here. Call
+    inside the transaction that recorded the fact, with the run already locked.
+    """
+    run = ChecklistRun.objects.select_for_update().get(pk=item.run_id)
+    ticked = RunItem.objects.filter(pk=item.pk, done_at__isnull=True).update(done_by=by, done_at=at)
+    if ticked:
+        _run_recount(run, now=at)
+    return bool(ticked)
 
 
 # Ticking --------------------------------------------------------------------------------------
@@ -254,7 +293,8 @@ def run_item_tick(*, item: RunItem, by: Any, note: str = "") -> RunItem:
         changes: dict[str, Any] = {"done_by": by, "done_at": now}
         if note:
             changes.update(note=note, note_by=by)
-        RunItem.objects.filter(pk=item.pk, done_at__isnull=True).update(**changes)
+        if RunItem.objects.filter(pk=item.pk, done_at__isnull=True).update(**changes):
+            _subject_item_changed(item=current, run=run, by=by, done=True, now=now)
         _run_recount(run, now=now)
     return _item_reload(item)
 
@@ -264,6 +304,8 @@ def run_item_untick(*, item: RunItem, by: Any) -> RunItem:
     now = timezone.now()
     with transaction.atomic():
         run = _run_lock(item)
+        if RunItem.objects.filter(pk=item.pk, done_at__isnull=False).exists():
+            _subject_item_changed(item=item, run=run, by=by, done=False, now=now)
         RunItem.objects.filter(pk=item.pk, done_at__isnull=False).update(done_by=None, done_at=None)
         _run_recount(run, now=now)
     return _item_reload(item)
@@ -359,7 +401,7 @@ def run_remind_overdue(*, run_id: int, now: datetime) -> bool:
         from opsportal.notifications import notification_send
 
         recipients = get_user_model().objects.filter(groups=run.template.owner_group_id, is_active=True)
-        local_due = timezone.localtime(run.due_at, clock.portal_zone())
+        local_due = timezone.localtime(run.due_at, portal_zone())
         notification_send(
             recipients=recipients,
             key=f"checklist-run-{run.pk}-overdue",

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from checklists import selectors, services
 from checklists.forms import HistoryFilterForm, NoteForm, ProblemForm
 from checklists.models import ChecklistRun, RunItem
+from opsportal.errors import Conflict
 from opsportal.roles import AREA_ROLES, can_see_area, require_role
 from opsportal.today import TodaySection, register_today_section
 
@@ -127,6 +128,8 @@ def _apply(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     except ValidationError as error:
         errors = error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
         return _item_response(request, item, errors=errors, status=422)
+    except Conflict as error:
+        return _item_response(request, item, errors={"__all__": [error.message]}, status=409)
     return _item_response(request, item)
 
 

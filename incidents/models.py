@@ -45,9 +45,13 @@ class Severity(models.Model):
 
     @property
     def response_text(self) -> str:
-        minutes = self.response_minutes
-        text = f"{minutes // 60} h" if minutes % 60 == 0 else f"{minutes} min"
-        return text + (" (business hours)" if self.business_hours_only else "")
+        return describe_response(self.response_minutes, business_hours_only=self.business_hours_only)
+
+
+def describe_response(minutes: int, *, business_hours_only: bool) -> str:
+    """Return a response time in words: "15 min", "1 h", "4 h (business hours)"."""
+    text = f"{minutes // 60} h" if minutes % 60 == 0 else f"{minutes} min"
+    return text + (" (business hours)" if business_hours_only else "")
 
 
 class EscalationStepFields(models.Model):
@@ -209,6 +213,11 @@ class Incident(models.Model):
     services = models.ManyToManyField(Service, blank=True, related_name="incidents")
     users_affected = models.PositiveIntegerField(null=True, blank=True)
     response_due_at = models.DateTimeField()
+    # The SLA the deadline was computed under, copied from the severity at declaration and at
+    # each severity change, so a later edit of the severity never rewrites what was promised.
+    sla_response_minutes = models.PositiveIntegerField(default=0)
+    sla_business_hours_only = models.BooleanField(default=False)
+    sla_text = models.CharField(max_length=60, blank=True)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -22,7 +22,8 @@ class IncidentSerializer(serializers.ModelSerializer):
         model = Incident
         fields = [
             "id", "title", "description", "severity", "severity_name", "status", "detected_at", "declared_at",
-            "response_due_at", "response_breached", "acknowledged_at", "acknowledged_by", "resolved_at", "closed_at",
+            "response_due_at", "sla_response_minutes", "sla_business_hours_only", "sla_text", "response_breached",
+            "acknowledged_at", "acknowledged_by", "resolved_at", "closed_at",
             "assignee", "services", "users_affected", "from_item",
         ]  # fmt: skip
         read_only_fields = fields

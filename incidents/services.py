@@ -14,12 +14,13 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from checklists.models import AttachTo, ChecklistRun, ChecklistTemplate, RelativeAnchor, RunItem
-from checklists.services import run_create_for_subject, run_item_link_raised
+from checklists.services import run_create_for_subject, run_item_link_raised, run_item_record_done
 from incidents import business_hours
 from incidents.lifecycle import BY_ACTION, RESPONDERS
 from incidents.models import (
@@ -41,6 +42,7 @@ from incidents.models import (
 )
 from incidents.selectors import business_calendar
 from opsportal import clock
+from opsportal.errors import Conflict
 from opsportal.notifications import notification_send
 from opsportal.roles import Role, require_role
 
@@ -48,13 +50,11 @@ REVIEW_DUE_AFTER = timedelta(hours=48)
 SWEEP_BATCH = 200
 
 
-class IncidentConflict(Exception):
+class IncidentConflict(Conflict):
     """Someone else changed the incident first, or the change is not allowed from its status."""
 
     def __init__(self, message: str, *, field: str = "status") -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
+        super().__init__(message, field=field)
 
 
 # Severities and their policies ---------------------------------------------------------------
@@ -103,6 +103,15 @@ def response_due_at(
             business_hours.add_business_minutes(detected_at, severity.response_minutes, calendar or business_calendar())
         )
     return clock.after(detected_at, timedelta(minutes=severity.response_minutes))
+
+
+def sla_snapshot(severity: Severity) -> dict[str, Any]:
+    """Return the incident fields that record the SLA of ``severity`` as it is now."""
+    return {
+        "sla_response_minutes": severity.response_minutes,
+        "sla_business_hours_only": severity.business_hours_only,
+        "sla_text": severity.response_text,
+    }
 
 
 def _copy_policy(*, incident: Incident, active: bool) -> None:
@@ -190,6 +199,7 @@ def incident_declare(
         users_affected=users_affected,
         response_due_at=response_due_at(detected_at=detected_at, severity=severity),
         from_item=from_item,
+        **sla_snapshot(severity),
     )
     if services:
         incident.services.set(services)
@@ -271,6 +281,11 @@ def incident_transition(
         changes["closed_at"] = now
     elif action == "reopen":
         changes.update(resolved_at=None, closed_at=None)
+    if transition.target == IncidentStatus.ACKNOWLEDGED:
+        # Lock the acknowledge item's run before the incident, the order ticking that item takes
+        # them in, so a tick and an acknowledgement at once queue instead of deadlocking.
+        runs = ChecklistRun.objects.filter(pk__in=_acknowledge_items(incident).values("run_id")).order_by("pk")
+        list(runs.select_for_update().values_list("pk"))
     previous = Incident.objects.filter(pk=incident.pk).values_list("status", flat=True).first()
     updated = Incident.objects.filter(pk=incident.pk, status__in=transition.source).update(**changes)
     if updated != 1:
@@ -282,6 +297,8 @@ def incident_transition(
     if transition.target == IncidentStatus.ACKNOWLEDGED:
         # The sweep already skips acknowledged incidents; clearing the plan keeps it honest.
         incident.escalation_steps.filter(next_due_at__isnull=False).update(next_due_at=None)
+        for item in _acknowledge_items(incident).filter(done_at__isnull=True):
+            run_item_record_done(item=item, by=by, at=now)
     _timeline(incident, TimelineKind.STATUS, by, note, from_value=previous or "", to_value=transition.target, at=now)
     if transition.target == IncidentStatus.RESOLVED:
         PostIncidentReview.objects.get_or_create(
@@ -289,6 +306,55 @@ def incident_transition(
         )
         incident_phases_attach(incident=incident, anchor=RelativeAnchor.END, at=now)
     return Incident.objects.select_related("severity", "assignee", "acknowledged_by").get(pk=incident.pk)
+
+
+# The phase item "Acknowledge the incident" and the acknowledgement are one fact -----------------
+
+ACKNOWLEDGE_ITEM_PREFIX = "acknowledge the incident"
+
+
+def is_acknowledge_item(text: str) -> bool:
+    """Return True for the response phase item that is the incident's acknowledgement."""
+    return text.strip().lower().startswith(ACKNOWLEDGE_ITEM_PREFIX)
+
+
+def _phase_runs(incident: Incident) -> Any:
+    content_type = ContentType.objects.get_for_model(Incident, for_concrete_model=False)
+    return ChecklistRun.objects.filter(subject_content_type=content_type, subject_object_id=incident.pk)
+
+
+def _acknowledge_items(incident: Incident) -> Any:
+    return RunItem.objects.filter(run__in=_phase_runs(incident), text__istartswith=ACKNOWLEDGE_ITEM_PREFIX).order_by(
+        "pk"
+    )
+
+
+def incident_phase_item_changed(*, item: RunItem, run: ChecklistRun, by: Any, done: bool, now: datetime) -> None:
+    """Keep "Acknowledge the incident" and the incident's acknowledgement one fact (checklists calls this).
+
+    1. Ticking the item acknowledges a declared incident through :func:`incident_transition`
+       (its roles and its conditional UPDATE apply; the run is already locked, so the lock
+       order is run → incident everywhere). An incident acknowledged already stays as it is.
+    2. Unticking it is refused (409) once the incident is acknowledged: that cannot be undone.
+    """
+    if not is_acknowledge_item(item.text):
+        return
+    incident = Incident.objects.select_related("acknowledged_by").filter(pk=run.subject_object_id).first()
+    if incident is None:
+        return
+    if done:
+        if incident.status == IncidentStatus.DECLARED:
+            incident_transition(
+                incident=incident, action="acknowledge", by=by, note="From the response phase.", now=now
+            )
+        return
+    if incident.acknowledged_at is not None:
+        who = incident.acknowledged_by.get_username() if incident.acknowledged_by else "someone"
+        when = timezone.localtime(incident.acknowledged_at).strftime("%H:%M:%S")
+        raise IncidentConflict(
+            f"Incident #{incident.pk} was acknowledged by {who} at {when}; an acknowledgement cannot be undone.",
+            field="item",
+        )
 
 
 def incident_acknowledge(*, incident: Incident, by: Any, now: datetime | None = None) -> Incident:
@@ -309,12 +375,15 @@ def incident_change_severity(
         return incident
     old_code = incident.severity.code
     due = response_due_at(detected_at=incident.detected_at, severity=severity)
+    snapshot = sla_snapshot(severity)
     updated = Incident.objects.filter(pk=incident.pk, severity_id=incident.severity_id).update(
-        severity=severity, response_due_at=due, updated_at=now or timezone.now()
+        severity=severity, response_due_at=due, updated_at=now or timezone.now(), **snapshot
     )
     if updated != 1:
         raise IncidentConflict("Someone else changed the severity first; reload and try again.", field="severity")
     incident.severity, incident.response_due_at = severity, due
+    for name, value in snapshot.items():
+        setattr(incident, name, value)
     # Superseded steps stop; their notices stay as history.
     incident.escalation_steps.filter(next_due_at__isnull=False).update(next_due_at=None)
     _copy_policy(incident=incident, active=incident.status == IncidentStatus.DECLARED)

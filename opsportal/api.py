@@ -15,6 +15,8 @@ from rest_framework import exceptions, pagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from opsportal.errors import Conflict
+
 
 class Pagination(pagination.PageNumberPagination):
     """Page-number pagination; clients may ask for up to 200 rows a page."""
@@ -46,6 +48,12 @@ def error_body(status: int, code: str, message: str, fields: dict[str, list[str]
     return {"error": {"status": status, "code": code, "message": message, "fields": fields or {}}}
 
 
+class ConflictError(exceptions.APIException):
+    status_code = 409
+    default_detail = "Someone else changed this first; reload and try again."
+    default_code = "conflict"
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Render every API exception in the one error shape."""
     if isinstance(exc, DjangoValidationError):
@@ -55,6 +63,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.NotFound(str(exc) or "Not found.")
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
+    elif isinstance(exc, Conflict):
+        exc = ConflictError(exc.message)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
