@@ -507,8 +507,8 @@ def calendar_fill_holidays(*, calendar: Any, country: str, years: Sequence[int],
 def calendars_roll_holidays_forward(*, today: date | None = None) -> int:
     """Add this year's and next year's public holidays to every calendar with a country; return how many were new.
 
-    Idempotent (a holiday is unique per calendar and date), so beat may run it monthly: a
-    December that beat missed is made up the next month.
+    Idempotent (a holiday is unique per calendar and date), so beat runs it daily: next
+    year's holidays are in place all year, and a run that beat missed costs nothing.
     """
     year = (today or clock.local_today()).year
     added = 0

@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from opsportal.env import (
@@ -249,12 +248,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Re-queue notification e-mails still unsent a minute after their row was written (a lost
     # Celery message, a killed worker, a mail server error), backing off, a bounded number of times.
     "notifications-resend-unmailed": {"task": "opsportal.tasks.resend_unmailed", "schedule": timedelta(seconds=60)},
-    # Roll business calendars' public holidays forward (this year and next, per calendar country).
-    # Monthly and idempotent, so a beat that was down in December catches up in January.
-    "incidents-roll-holidays": {
-        "task": "incidents.tasks.roll_holidays_forward",
-        "schedule": crontab(minute=17, hour=3, day_of_month=1),
-    },
+    # Roll business calendars' public holidays forward: this year's and next year's, per calendar
+    # country. Daily and idempotent, so next year's are there all year and a missed run costs nothing.
+    "incidents-roll-holidays": {"task": "incidents.tasks.roll_holidays_forward", "schedule": timedelta(days=1)},
 }
 
 # Django REST framework --------------------------------------------------------------------

@@ -11,10 +11,12 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.contrib.auth.models import Group
 
@@ -43,7 +45,9 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     broker = (
         "Redis at " + settings.CELERY_BROKER_URL.split("@")[-1] if broker_is_redis() else "embedded file-system broker"
     )
+    instant = fake_now()
     return [
+        f"opsportal clock: {instant.isoformat() + ' (OPSPORTAL_FAKE_NOW)' if instant else 'real'}",
         f"opsportal database: {where}",
         f"opsportal broker: {broker}",
         f"opsportal services required: {'yes' if REQUIRE_SERVICES else 'no (service tests are skipped by name)'}",
@@ -67,6 +71,43 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         if REQUIRE_SERVICES:
             pytest.fail(message, pytrace=False)
         pytest.skip(message)
+
+
+# The clock -----------------------------------------------------------------------------------
+
+# ``OPSPORTAL_FAKE_NOW=2026-11-30T00:05:00+00:00`` runs every test (but those with a worker
+# process or a browser, whose clocks time-machine cannot reach) from that instant, ticking, so
+# the suite can be proved to pass at any hour: Monday 00:05, the 1st of a month, a DST night.
+FAKE_NOW_VARIABLE = "OPSPORTAL_FAKE_NOW"
+REAL_CLOCK_FIXTURES = {"celery_worker", "celery_worker_factory", "live_server", "page", "browser"}
+
+
+def fake_now() -> datetime | None:
+    """Return the instant named by OPSPORTAL_FAKE_NOW, or None when it is unset."""
+    value = os.environ.get(FAKE_NOW_VARIABLE, "").strip()
+    if not value:
+        return None
+    try:
+        instant = datetime.fromisoformat(value)
+    except ValueError:
+        raise pytest.UsageError(f"{FAKE_NOW_VARIABLE}={value!r} is not an ISO 8601 instant") from None
+    if instant.tzinfo is None:
+        raise pytest.UsageError(f"{FAKE_NOW_VARIABLE}={value!r} needs an offset, e.g. +00:00")
+    return instant
+
+
+@pytest.fixture(autouse=True)
+def portal_clock_at_fake_now(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Travel to OPSPORTAL_FAKE_NOW (ticking) for every test that runs in this process only."""
+    instant = fake_now()
+    in_process = not REAL_CLOCK_FIXTURES.intersection(request.fixturenames) and not any(
+        request.node.get_closest_marker(marker) for marker in ("worker", "browser")
+    )
+    if instant is None or not in_process:
+        yield
+        return
+    with time_machine.travel(instant, tick=True):
+        yield
 
 
 @pytest.fixture(autouse=True)

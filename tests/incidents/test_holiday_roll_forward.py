@@ -1,8 +1,8 @@
-"""Holidays roll forward by themselves: a monthly beat task adds next year's for each calendar's country."""
+"""Holidays roll forward by themselves: a daily beat task adds next year's for each calendar's country."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
@@ -40,7 +40,7 @@ class TestRollHolidaysForward:
         assert first > 0 and second == 0
         assert _dates(calendar) == before
 
-    def test_a_month_after_a_missed_december_it_catches_up(self):
+    def test_on_new_years_day_next_years_holidays_are_added_too(self):
         calendar = BusinessCalendar.objects.create(name="London", country="GB", subdivision="ENG")
         with time_machine.travel(datetime(2027, 1, 1, 3, 17, tzinfo=UTC), tick=False):
             roll_holidays_forward()
@@ -62,12 +62,11 @@ class TestRollHolidaysForward:
 
 
 class TestRollHolidaysBeatEntry:
-    def test_beat_runs_the_registered_task_monthly(self):
+    def test_beat_runs_the_registered_task_daily(self):
         entry = django_settings.CELERY_BEAT_SCHEDULE["incidents-roll-holidays"]
         assert entry["task"] == "incidents.tasks.roll_holidays_forward"
         assert entry["task"] in app.tasks
-        schedule = entry["schedule"]
-        assert schedule.day_of_month == {1} and schedule.hour == {3}
+        assert entry["schedule"] == timedelta(days=1)
 
 
 @pytest.mark.django_db
