@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import random
 from contextlib import contextmanager
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 SEVERITIES = [
     # code, name, response minutes, business hours only, share of incidents
@@ -45,7 +44,6 @@ def seed_operational_history(
     seed: int = 6,
 ) -> dict[str, int]:
     """Seed the local days ``start`` to ``end`` (both included); return how many rows of each kind."""
-    from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
     from django.utils import timezone
@@ -55,9 +53,10 @@ def seed_operational_history(
     from incidents.models import Incident, PostIncidentReview, Severity
     from incidents.selectors import business_calendar
     from incidents.services import response_due_at
+    from opsportal import clock
 
     rng = random.Random(seed)  # noqa: S311 - reproducible test data, not secrets
-    zone = ZoneInfo(settings.TIME_ZONE)
+    zone = clock.portal_zone()  # local wall-clock days; every instant is UTC before any arithmetic
     now = timezone.now()
     days = [start + timedelta(days=offset) for offset in range((end - start).days + 1)]
 
@@ -73,7 +72,7 @@ def seed_operational_history(
     runs = []
     for day in days:
         for template in owned:
-            opens = datetime.combine(day, time(8), tzinfo=zone)
+            opens = datetime.combine(day, time(8), tzinfo=zone).astimezone(UTC)
             due, missed_at = opens + timedelta(hours=2), opens + timedelta(days=1)
             roll = rng.random()
             if missed_at > now:
@@ -107,7 +106,7 @@ def seed_operational_history(
     for day in days:
         for _ in range(incidents_per_day):
             severity = rng.choices(severities, weights)[0]
-            detected = datetime.combine(day, time(rng.randint(0, 23), rng.randint(0, 59)), tzinfo=zone)
+            detected = datetime.combine(day, time(rng.randint(0, 23), rng.randint(0, 59)), tzinfo=zone).astimezone(UTC)
             due = response_due_at(detected_at=detected, severity=severity, calendar=calendar)
             allowed = (due - detected).total_seconds() / 60
             acknowledged = detected + timedelta(minutes=max(1.0, rng.expovariate(1 / (allowed * 0.6))))
@@ -144,7 +143,7 @@ def seed_operational_history(
     for day in days:
         for _ in range(changes_per_day):
             change_type = rng.choices(list(ChangeType.values), [0.4, 0.5, 0.1])[0]
-            created = datetime.combine(day, time(rng.randint(8, 17), rng.randint(0, 59)), tzinfo=zone)
+            created = datetime.combine(day, time(rng.randint(8, 17), rng.randint(0, 59)), tzinfo=zone).astimezone(UTC)
             deployed = created + timedelta(
                 hours=rng.uniform(2, 12) if change_type == "emergency" else rng.uniform(24, 240)
             )

@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +79,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 # process or a browser, whose clocks time-machine cannot reach) from that instant, ticking, so
 # the suite can be proved to pass at any hour: Monday 00:05, the 1st of a month, a DST night.
 FAKE_NOW_VARIABLE = "OPSPORTAL_FAKE_NOW"
+SESSION_VALID_UNTIL = datetime(2100, 1, 1, tzinfo=UTC)
 REAL_CLOCK_FIXTURES = {"celery_worker", "celery_worker_factory", "live_server", "page", "browser"}
 
 
@@ -168,6 +169,11 @@ def client_for(client: Any) -> Callable[[Any], Any]:
 
     def login(user: Any) -> Any:
         client.force_login(user)
+        # Tests log in at "now" and then travel to their own instants, which may lie weeks
+        # ahead (beyond the session age) when the suite runs early: keep the session valid.
+        session = client.session
+        session.set_expiry(SESSION_VALID_UNTIL)
+        session.save()
         return client
 
     return login

@@ -136,3 +136,31 @@ class TestSeverityChangeAcrossDaylightSaving:
             incident = incident_change_severity(incident=incident, severity=severities["P1"], by=oncall_user)
         incident.refresh_from_db()
         assert _real_minutes(incident) == 60
+
+
+@pytest.mark.django_db
+class TestOtherDurationsAcrossDaylightSaving:
+    def test_escalation_steps_fall_due_their_delay_after_the_deadline_in_real_minutes(
+        self, london, oncall_user, severities
+    ):
+        from incidents.services import incident_declare
+
+        detected = datetime(2026, 10, 25, 0, 50, tzinfo=UTC).astimezone(ZoneInfo("Europe/London"))
+        with time_machine.travel(datetime(2026, 10, 25, 0, 55, tzinfo=UTC), tick=False):
+            incident = incident_declare(by=oncall_user, title="x", severity=severities["P1"], detected_at=detected)
+        steps = list(incident.escalation_steps.order_by("position"))
+        assert [step.delay_minutes for step in steps] == [0, 30]
+        for step in steps:
+            assert step.next_due_at == datetime(2026, 10, 25, 1, 50, tzinfo=UTC) + timedelta(minutes=step.delay_minutes)
+
+    def test_the_review_is_due_48_real_hours_after_resolution(self, london, oncall_user, severities):
+        from incidents.services import incident_declare, incident_transition
+
+        resolved = datetime(2026, 10, 24, 12, tzinfo=UTC).astimezone(ZoneInfo("Europe/London"))
+        with time_machine.travel(resolved - timedelta(hours=1), tick=False):
+            incident = incident_declare(by=oncall_user, title="x", severity=severities["P1"])
+        incident_transition(incident=incident, action="acknowledge", by=oncall_user, now=resolved)
+        incident_transition(incident=incident, action="resolve", by=oncall_user, now=resolved)
+        incident.review.refresh_from_db()
+        assert incident.review.due_at - resolved == timedelta(hours=48)
+        assert incident.review.due_at == datetime(2026, 10, 26, 12, tzinfo=UTC)

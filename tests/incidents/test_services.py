@@ -124,11 +124,12 @@ class TestIncidentLifecycle:
         assert PostIncidentReview.objects.filter(incident=declared).count() == 1
 
     def test_every_step_is_on_the_timeline(self, declared, oncall_user, manager_user, severities):
-        incident_assign(incident=declared, assignee=manager_user, by=oncall_user)
-        incident_change_severity(incident=declared, severity=severities["P0"], by=oncall_user)
-        incident_note_add(incident=declared, by=oncall_user, text="Looking at the load balancer")
-        incident_note_add(incident=declared, by=oncall_user, text="We are on it", kind=TimelineKind.MESSAGE)
-        incident_acknowledge(incident=declared, by=oncall_user)
+        with time_machine.travel(NOW + timedelta(minutes=1)):  # after the declaration, whenever the suite runs
+            incident_assign(incident=declared, assignee=manager_user, by=oncall_user)
+            incident_change_severity(incident=declared, severity=severities["P0"], by=oncall_user)
+            incident_note_add(incident=declared, by=oncall_user, text="Looking at the load balancer")
+            incident_note_add(incident=declared, by=oncall_user, text="We are on it", kind=TimelineKind.MESSAGE)
+            incident_acknowledge(incident=declared, by=oncall_user)
         kinds = list(declared.timeline.values_list("kind", flat=True))
         assert kinds == ["declared", "assignment", "severity", "note", "message", "status"]
 
