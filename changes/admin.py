@@ -1,6 +1,7 @@
 """Django admin of the changes app: settings, freeze windows, steps and stages; changes read-mostly."""
 
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from changes.models import (
     ChangeHistory,
@@ -11,6 +12,7 @@ from changes.models import (
     FreezeWindow,
     ProcessStep,
     StageResult,
+    StandardChangeTemplate,
 )
 
 
@@ -29,6 +31,23 @@ class ChangeSettingsAdmin(admin.ModelAdmin):
 class FreezeWindowAdmin(admin.ModelAdmin):
     list_display = ["name", "start", "end"]
     search_fields = ["name", "reason"]
+
+
+@admin.register(StandardChangeTemplate)
+class StandardChangeTemplateAdmin(SimpleHistoryAdmin):
+    """The catalogue of pre-approved standard changes; retire a template with "active" rather than delete it."""
+
+    list_display = ["name", "likelihood", "impact", "risk", "affected_services", "active"]
+    list_filter = ["active", "risk", "impact"]
+    search_fields = ["name", "description", "affected_services"]
+    readonly_fields = ["risk"]
+    fields = [
+        "name", "description", "affected_services", "implementation_plan", "rollback_plan", "likelihood", "impact",
+        "risk", "active",
+    ]  # fmt: skip
+
+    def has_delete_permission(self, request, obj=None):  # changes raised from it keep pointing at it
+        return obj is None or not obj.changes.exists()
 
 
 @admin.register(ProcessStep)

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from changes.rules import may_view_changes
 from incidents import selectors, services
 from incidents.forms import ActionItemForm, AssignForm, DeclareForm, FilterForm, NoteForm, ReviewForm, SeverityForm
 from incidents.lifecycle import BY_ACTION, DECLARERS, available_actions
@@ -84,7 +85,11 @@ def _detail_context(request: HttpRequest, incident: Incident, **forms: Any) -> d
         "phases": selectors.incident_phase_runs(incident),
         "review_phase_pending": selectors.incident_has_pending_phases(incident),
         "now": timezone.now(),
-        "change_links": incident.change_links.select_related("change").order_by("change_id"),
+        # Ops staff see no change data: not even the titles of the linked changes.
+        "may_view_changes": may_view_changes(request.user),
+        "change_links": incident.change_links.select_related("change").order_by("change_id")
+        if may_view_changes(request.user)
+        else [],
         "timeline": selectors.timeline_for(incident),
         "review": selectors.review_for(incident),
         "escalation_steps": incident.escalation_steps.select_related("group").order_by("position", "pk"),
