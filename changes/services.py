@@ -288,7 +288,7 @@ def change_update(
         changed = [name for name, value in values.items() if getattr(locked, name) != value]
         for name, value in values.items():
             setattr(locked, name, "" if value is None and name not in _NULLABLE else value)
-        approval_lost = sorted(name for name in changed if name in workflow.REAPPROVAL_FIELDS)
+        approval_lost = [name for name in workflow.REAPPROVAL_FIELDS if name in changed]
         send_back = (
             approval_lost
             and locked.approved_at is not None
