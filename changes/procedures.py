@@ -5,7 +5,12 @@ Claimed by shape plus loose title words, never by exact title:
 - the change process: a section titled with "change" whose numbered steps are
   ``**Step**: description`` pairs naming at least three of the workflow's seven steps;
 - the deployment stages: a section titled with "deploy" whose bullets are
-  ``**Stage**: description`` pairs (at least three).
+  ``**Stage**: description`` pairs (at least three);
+- the standard-change catalogue, when a document names one: a section titled with "standard
+  change" whose sub-sections are the pre-approved templates, each with ``**Implementation
+  plan**`` and ``**Rollback plan**`` (and optionally ``**Description**``, ``**Services**``,
+  ``**Likelihood**``, ``**Impact**``: low, medium or high). The reference document names
+  none, so its import creates none; ``seed_demo`` adds a demo catalogue.
 
 Loading updates rows in place (idempotent); a step name the workflow does not know is
 refused with its line number, since the workflow itself lives in code (changes/workflow.py).
@@ -13,7 +18,7 @@ refused with its line number, since the workflow itself lives in code (changes/w
 
 from __future__ import annotations
 
-from changes.models import PROCESS_STATUSES, ChangeStatus, DeploymentStage, ProcessStep
+from changes.models import PROCESS_STATUSES, ChangeStatus, DeploymentStage, Level, ProcessStep, StandardChangeTemplate
 from opsportal.procedures.document import ProcedureError, Section
 from opsportal.procedures.registry import LoadResult, register_loader
 
@@ -75,6 +80,65 @@ def load_deployment_stages(section: Section) -> LoadResult:
             result.created += 1
         elif any(getattr(stage, name) != value for name, value in wanted.items()):
             DeploymentStage.objects.filter(pk=stage.pk).update(**wanted)
+            result.updated += 1
+        else:
+            result.unchanged += 1
+    return result
+
+
+TEMPLATE_FIELDS = {
+    "description": "description",
+    "services": "affected_services",
+    "implementation plan": "implementation_plan",
+    "rollback plan": "rollback_plan",
+    "likelihood": "likelihood",
+    "impact": "impact",
+}
+
+
+def _template_fields(section: Section) -> dict[str, str]:
+    return {key.lower(): value for key, value in section.fields.items()}
+
+
+def is_standard_change_catalogue(section: Section) -> bool:
+    """Return True for a "standard change" section whose sub-sections each give both plans."""
+    templates = section.children
+    return (
+        section.has_title("standard change")
+        and bool(templates)
+        and all({"implementation plan", "rollback plan"} <= set(_template_fields(child)) for child in templates)
+    )
+
+
+@register_loader("changes.standard_templates", claims=is_standard_change_catalogue, order=5)
+def load_standard_templates(section: Section) -> LoadResult:
+    """Store each pre-approved standard-change template by name; refuse a high-risk, high-impact one."""
+    from django.core.exceptions import ValidationError
+
+    result = LoadResult()
+    for child in section.children:
+        given = _template_fields(child)
+        wanted = {field: given.get(key, "").strip() for key, field in TEMPLATE_FIELDS.items() if key in given}
+        for name in ("likelihood", "impact"):
+            wanted[name] = wanted.get(name, Level.LOW).lower() or Level.LOW
+        template = StandardChangeTemplate.objects.filter(name__iexact=child.name).first() or StandardChangeTemplate(
+            name=child.name
+        )
+        before = {name: getattr(template, name) for name in (*wanted, "risk")}
+        for name, value in wanted.items():
+            setattr(template, name, value)
+        try:
+            template.full_clean(validate_unique=False)
+        except ValidationError as error:
+            message = "; ".join(f"{field}: {' '.join(texts)}" for field, texts in error.message_dict.items())
+            raise ProcedureError(
+                child.line, f"the standard change {child.name!r} cannot be imported: {message}"
+            ) from error
+        if template.pk is None:
+            template.save()
+            result.created += 1
+        elif any(getattr(template, name) != value for name, value in before.items()):
+            template.save()
             result.updated += 1
         else:
             result.unchanged += 1
