@@ -267,6 +267,8 @@ def change_update(
     if template_pk != change.standard_template_id and change.status != ChangeStatus.INITIATION:
         raise ValidationError({"standard_template": "The standard-change template can only change during Initiation."})
     values = {name: data.get(name, getattr(change, name)) for name in EDITABLE_FIELDS}
+    if "standard_template" not in data and values["change_type"] != ChangeType.STANDARD:
+        values["standard_template"] = None  # a change that stops being standard leaves its template
     values = _clean_values(values, change=change)
     _keep_window_minutes(values, change)
     kept = workflow.fields_kept(change.status, values["change_type"])

@@ -61,7 +61,13 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "changes/index.html",
-        {"page": page, "changes": changes, "filter_form": form, "query": query.urlencode()},
+        {
+            "page": page,
+            "changes": changes,
+            "filter_form": form,
+            "query": query.urlencode(),
+            "may_raise": rules.may_raise(request.user),
+        },
     )
 
 

@@ -205,3 +205,14 @@ class TestDemoTemplates:
         )
         assert _ensure_standard_templates().keys() == templates.keys()
         assert StandardChangeTemplate.objects.count() == 3
+
+
+@pytest.mark.django_db
+class TestLeavingTheStandardType:
+    def test_a_change_made_normal_in_initiation_leaves_its_template(self, client_for, oncall_user, certificates):
+        client = client_for(oncall_user)
+        pk = _post(client, "/api/v1/changes/",
+                   {"title": "Certs", "change_type": "standard", "standard_template": certificates.pk}).json()["id"]  # fmt: skip
+        response = client.patch(f"/api/v1/changes/{pk}/", {"change_type": "normal"}, content_type="application/json")
+        assert response.status_code == 200, response.json()
+        assert (response.json()["change_type"], response.json()["standard_template"]) == ("normal", None)
