@@ -15,7 +15,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from checklists.models import AttachTo, ChecklistRun, ChecklistTemplate, RelativeAnchor, RunItem
@@ -40,6 +40,7 @@ from incidents.models import (
 )
 from incidents.selectors import business_calendar
 from opsportal.notifications import notification_send
+from opsportal.outbox import insert_once
 from opsportal.roles import Role, require_role
 
 REVIEW_DUE_AFTER = timedelta(hours=48)
@@ -418,10 +419,11 @@ def calendar_fill_holidays(*, calendar: Any, country: str, years: Sequence[int],
         found = holidays_package.country_holidays(country.upper(), subdiv=subdivision, years=list(years))
     except NotImplementedError as error:
         raise ValidationError({"country": f"The holidays package does not know country {country!r}."}) from error
-    rows = [Holiday(calendar=calendar, date=day, name=str(name)[:120]) for day, name in sorted(found.items())]
-    before = Holiday.objects.filter(calendar=calendar).count()
-    Holiday.objects.bulk_create(rows, ignore_conflicts=True)
-    return Holiday.objects.filter(calendar=calendar).count() - before
+    # One insert per holiday (not a bulk insert) so each new row gets its history entry.
+    return sum(
+        insert_once(Holiday, calendar=calendar, date=day, defaults={"name": str(name)[:120]})[1]
+        for day, name in sorted(found.items())
+    )
 
 
 # The SLA sweep --------------------------------------------------------------------------------
@@ -451,16 +453,6 @@ def _audience(step: IncidentEscalationStep) -> list[Any]:
     if step.target == EscalationTarget.ASSIGNEE and step.incident.assignee_id:
         return [step.incident.assignee]
     return _oncall_users()
-
-
-def _inserted(model: type, **values: Any) -> bool:
-    """Insert an outbox row; return False when it already exists (another sweep wrote it)."""
-    try:
-        with transaction.atomic():
-            model.objects.create(**values)
-    except IntegrityError:
-        return False
-    return True
 
 
 def _next_due(step: IncidentEscalationStep, round_sent: int, now: datetime) -> datetime | None:
@@ -505,9 +497,16 @@ def _escalate(step: IncidentEscalationStep, now: datetime, result: SweepResult) 
     advanced = IncidentEscalationStep.objects.filter(pk=step.pk, rounds_sent=step.rounds_sent).update(
         rounds_sent=round_number, next_due_at=next_due
     )
-    if advanced != 1 or not _inserted(
-        EscalationNotice, incident=incident, step=step, round=round_number, due_at=step.next_due_at, created_at=now
-    ):
+    if advanced != 1:
+        return  # another sweep advanced this step first
+    _notice, created = insert_once(
+        EscalationNotice,
+        incident=incident,
+        step=step,
+        round=round_number,
+        defaults={"due_at": step.next_due_at, "created_at": now},
+    )
+    if not created:
         return  # another sweep sent this round
     recipients = _audience(step)
     key = f"incident-{incident.pk}-step-{step.pk}-round-{round_number}"
@@ -539,7 +538,7 @@ def _remind_reviews(now: datetime, result: SweepResult) -> None:
         .select_related("incident", "owner", "incident__assignee")
     )[:SWEEP_BATCH]
     for review in reviews:
-        if not _inserted(ReviewReminder, review=review, created_at=now):
+        if not insert_once(ReviewReminder, review=review, defaults={"created_at": now})[1]:
             continue
         owner = review.owner or review.incident.assignee
         key = f"incident-{review.incident_id}-review-overdue"
@@ -558,7 +557,7 @@ def _remind_reviews(now: datetime, result: SweepResult) -> None:
         .select_related("review", "owner")
     )[:SWEEP_BATCH]
     for item in items:
-        if not _inserted(ReviewReminder, action_item=item, created_at=now):
+        if not insert_once(ReviewReminder, action_item=item, defaults={"created_at": now})[1]:
             continue
         key = f"incident-{item.review.incident_id}-action-{item.pk}-overdue"
         notification_send(
