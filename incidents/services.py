@@ -20,8 +20,8 @@ from django.utils import timezone
 
 from checklists.models import AttachTo, ChecklistRun, ChecklistTemplate, RelativeAnchor, RunItem
 from checklists.services import run_create_for_subject, run_item_link_raised
-from incidents import business_hours
-from incidents.lifecycle import BY_ACTION, RESPONDERS
+from incidents import business_hours, rules
+from incidents.lifecycle import BY_ACTION
 from incidents.models import (
     ActionItem,
     EscalationNotice,
@@ -41,7 +41,7 @@ from incidents.models import (
 from incidents.selectors import business_calendar
 from opsportal.notifications import notification_send
 from opsportal.outbox import insert_once
-from opsportal.roles import Role, require_role
+from opsportal.roles import Role
 
 REVIEW_DUE_AFTER = timedelta(hours=48)
 SWEEP_BATCH = 200
@@ -158,7 +158,7 @@ def incident_declare(
     keeps the item and the item's run shows the incident. Check that the declarer may see
     the item's run before calling (:func:`incidents.selectors.from_item_for_user`).
     """
-    require_role(by, (Role.OPS, *RESPONDERS), "You need a portal role to declare incidents.")
+    rules.require(rules.may_declare(by), rules.DECLARE_DENIED)
     now = now or timezone.now()
     detected_at = detected_at or now
     errors: dict[str, str] = {}
@@ -249,7 +249,10 @@ def incident_transition(
     transition = BY_ACTION.get(action)
     if transition is None:
         raise ValidationError({"action": f"Unknown action {action!r}."})
-    require_role(by, transition.roles, f"Only on-call engineers, managers and admins may {action} incidents.")
+    rules.require(
+        rules.may_transition(by, action, incident),
+        f"Only on-call engineers, managers and admins may {action} incidents.",
+    )
     now = now or timezone.now()
     if (
         action == "review"
@@ -298,7 +301,7 @@ def incident_change_severity(
     *, incident: Incident, severity: Severity, by: Any, now: datetime | None = None
 ) -> Incident:
     """Change the severity, recompute the deadline and replace the escalation plan."""
-    require_role(by, RESPONDERS, "Only on-call engineers, managers and admins may change incidents.")
+    rules.require(rules.may_respond(by, incident), rules.RESPOND_DENIED)
     if severity.pk == incident.severity_id:
         return incident
     old_code = incident.severity.code
@@ -327,7 +330,7 @@ def incident_change_severity(
 @transaction.atomic
 def incident_assign(*, incident: Incident, assignee: Any, by: Any, now: datetime | None = None) -> Incident:
     """Assign the incident (or unassign it with ``assignee=None``)."""
-    require_role(by, RESPONDERS, "Only on-call engineers, managers and admins may change incidents.")
+    rules.require(rules.may_respond(by, incident), rules.RESPOND_DENIED)
     if (assignee.pk if assignee else None) == incident.assignee_id:
         return incident
     old = incident.assignee.get_username() if incident.assignee else ""
@@ -351,7 +354,9 @@ def incident_note_add(
     *, incident: Incident, by: Any, text: str, kind: str = TimelineKind.NOTE, now: datetime | None = None
 ) -> TimelineEntry:
     """Append a note or a message to affected users to the timeline."""
-    require_role(by, RESPONDERS, "Only on-call engineers, managers and admins may add to the timeline.")
+    rules.require(
+        rules.may_respond(by, incident), "Only on-call engineers, managers and admins may add to the timeline."
+    )
     if kind not in (TimelineKind.NOTE, TimelineKind.MESSAGE):
         raise ValidationError({"kind": "Only notes and messages to users can be added by hand."})
     if not (text or "").strip():
@@ -369,7 +374,7 @@ def review_update(
     *, review: PostIncidentReview, by: Any, complete: bool = False, now: datetime | None = None, **values: str
 ) -> PostIncidentReview:
     """Save the review's text; with ``complete``, mark it done and move the incident to reviewed."""
-    require_role(by, RESPONDERS, "Only on-call engineers, managers and admins may write reviews.")
+    rules.require(rules.may_edit_review(by, review), rules.REVIEW_DENIED)
     unknown = set(values) - set(REVIEW_FIELDS)
     if unknown:
         raise ValidationError({name: "Not a review field." for name in unknown})
@@ -395,14 +400,14 @@ def review_update(
 def action_item_add(
     *, review: PostIncidentReview, by: Any, description: str, owner: Any = None, due_date: date | None = None
 ) -> ActionItem:
-    require_role(by, RESPONDERS, "Only on-call engineers, managers and admins may write reviews.")
+    rules.require(rules.may_edit_review(by, review), rules.REVIEW_DENIED)
     if not (description or "").strip():
         raise ValidationError({"description": "Describe the action."})
     return ActionItem.objects.create(review=review, description=description.strip(), owner=owner, due_date=due_date)
 
 
 def action_item_set_done(*, item: ActionItem, by: Any, done: bool = True) -> ActionItem:
-    require_role(by, RESPONDERS, "Only on-call engineers, managers and admins may write reviews.")
+    rules.require(rules.may_edit_review(by), rules.REVIEW_DENIED)
     ActionItem.objects.filter(pk=item.pk).update(done=done, done_at=timezone.now() if done else None)
     item.refresh_from_db()
     return item

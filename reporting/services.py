@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from opsportal.notifications import notification_send
 from opsportal.outbox import insert_once
+from reporting import rules
 from reporting.models import KpiDefinition, KpiMeasurement, Report, ReportDelivery, ReportSchedule
 from reporting.periods import Period, last_complete_period
 from reporting.selectors import report_data_compute
@@ -34,8 +35,12 @@ class MeasurementInput:
 def measurements_record(*, rows: Iterable[MeasurementInput], by: Any | None) -> int:
     """Insert or update the measurements of ``rows`` (one per KPI and date); return how many.
 
-    All or nothing: the caller validated every row; a database error saves none of them.
+    ``by`` must be allowed to enter measurements (``reporting.rules``); ``None`` is the portal
+    itself (demo data, scripts). All or nothing: the caller validated every row; a database
+    error saves none of them.
     """
+    if by is not None:
+        rules.require(rules.may_enter_measurements(by), rules.ENTRY_DENIED)
     latest: dict[tuple[int, date], KpiMeasurement] = {}
     for row in rows:
         latest[(row.kpi.pk, row.date)] = KpiMeasurement(
