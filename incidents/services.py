@@ -17,6 +17,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from checklists.models import AttachTo, ChecklistRun, ChecklistTemplate, RelativeAnchor, RunItem
 from checklists.services import run_create_for_subject, run_item_link_raised
@@ -86,7 +87,7 @@ def severity_default_policy_create(*, severity: Severity) -> int:
         if "group_name" in spec:
             group = Group.objects.get_or_create(name=spec.pop("group_name"))[0]
         rows.append(EscalationStep(severity=severity, position=position, group=group, **spec))
-    EscalationStep.objects.bulk_create(rows)
+    bulk_create_with_history(rows, EscalationStep)  # configuration: each step starts its history
     return len(rows)
 
 

@@ -309,3 +309,17 @@ class TestConfigurationKeepsHistory:
             row = model.objects.first()
             url = f"/admin/{model._meta.app_label}/{model._meta.model_name}/{row.pk}/history/"
             assert client.get(url).status_code == 200, url
+
+
+@pytest.mark.django_db
+class TestConfigurationWrittenByServicesStartsItsHistory:
+    def test_a_default_escalation_policy_and_filled_holidays_have_creation_rows(self):
+        from incidents.services import calendar_fill_holidays, severity_default_policy_create
+
+        severity = Severity.objects.create(code="P9", name="Test", response_minutes=60)
+        assert severity_default_policy_create(severity=severity) > 0
+        steps = list(EscalationStep.objects.filter(severity=severity))
+        assert EscalationStep.history.filter(id__in=[step.pk for step in steps], history_type="+").count() == len(steps)
+        calendar = BusinessCalendar.objects.create(name="UK office")
+        added = calendar_fill_holidays(calendar=calendar, country="GB", years=[2026], subdivision="ENG")
+        assert Holiday.history.filter(calendar_id=calendar.pk, history_type="+").count() == added > 0
