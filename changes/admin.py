@@ -14,10 +14,11 @@ from changes.models import (
     StageResult,
     StandardChangeTemplate,
 )
+from opsportal.admin import ReadOnlyAdmin, ReadOnlyInline
 
 
 @admin.register(ChangeSettings)
-class ChangeSettingsAdmin(admin.ModelAdmin):
+class ChangeSettingsAdmin(SimpleHistoryAdmin):
     list_display = ["__str__", "approval_reminder_hours"]
 
     def has_add_permission(self, request):  # one row only
@@ -28,7 +29,7 @@ class ChangeSettingsAdmin(admin.ModelAdmin):
 
 
 @admin.register(FreezeWindow)
-class FreezeWindowAdmin(admin.ModelAdmin):
+class FreezeWindowAdmin(SimpleHistoryAdmin):
     list_display = ["name", "start", "end"]
     search_fields = ["name", "reason"]
 
@@ -51,52 +52,42 @@ class StandardChangeTemplateAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ProcessStep)
-class ProcessStepAdmin(admin.ModelAdmin):
+class ProcessStepAdmin(SimpleHistoryAdmin):
     list_display = ["order", "name", "status", "description"]
 
 
 @admin.register(DeploymentStage)
-class DeploymentStageAdmin(admin.ModelAdmin):
+class DeploymentStageAdmin(SimpleHistoryAdmin):
     list_display = ["order", "name", "description"]
 
 
-class HistoryInline(admin.TabularInline):
+class HistoryInline(ReadOnlyInline):  # append-only, written by services
     model = ChangeHistory
-    extra = 0
-    can_delete = False
-    readonly_fields = ["kind", "actor", "at", "from_status", "to_status", "message"]
-
-    def has_add_permission(self, request, obj=None):  # append-only, written by services
-        return False
+    fields = ["kind", "actor", "at", "from_status", "to_status", "message"]
+    readonly_fields = fields
 
 
-class StageInline(admin.TabularInline):
+class StageInline(ReadOnlyInline):
     model = StageResult
-    extra = 0
-    can_delete = False
-    readonly_fields = ["stage", "outcome", "recorded_by", "recorded_at", "evidence", "rolled_back"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
+    fields = ["stage", "outcome", "recorded_by", "recorded_at", "evidence", "rolled_back"]
+    readonly_fields = fields
 
 
-class IncidentLinkInline(admin.TabularInline):
+class IncidentLinkInline(ReadOnlyInline):  # linked on the change page, so history records it
     model = ChangeIncidentLink
-    extra = 0
-    can_delete = False
-    readonly_fields = ["incident", "kind", "linked_by", "linked_at"]
-
-    def has_add_permission(self, request, obj=None):  # linked on the change page, so history records it
-        return False
+    fields = ["incident", "kind", "linked_by", "linked_at"]
+    readonly_fields = fields
 
 
 @admin.register(ChangeRequest)
-class ChangeRequestAdmin(admin.ModelAdmin):
-    """Changes move only through the workflow (the change page and API), so status is read-only here."""
+class ChangeRequestAdmin(ReadOnlyAdmin):
+    """Changes move only through the workflow (the change page and API); the admin only shows them.
+
+    Nothing is editable here, ``requester`` above all: editing it would let a manager approve
+    their own change.
+    """
 
     list_display = ["pk", "title", "change_type", "status", "risk", "window_start", "requester"]
     list_filter = ["status", "change_type", "risk"]
     search_fields = ["title", "affected_services"]
-    readonly_fields = ["status", "risk", "risk_rule", "approved_by", "approved_at", "status_changed_at", "completed_at",
-                       "close_code", "freeze_override_by", "freeze_override_reason"]  # fmt: skip
     inlines = [StageInline, IncidentLinkInline, HistoryInline]

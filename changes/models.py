@@ -72,6 +72,7 @@ class ProcessStep(models.Model):
     order = models.PositiveSmallIntegerField()
     name = models.CharField(max_length=100)
     description = models.TextField(blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["order"]
@@ -86,6 +87,7 @@ class DeploymentStage(models.Model):
     order = models.PositiveSmallIntegerField()
     name = models.CharField(max_length=100, unique=True)
     description = models.TextField(blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["order", "pk"]
@@ -104,6 +106,7 @@ class ChangeSettings(models.Model):
         blank=True,
         help_text="Comma-separated names of the services changes may name; empty accepts any name.",
     )
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "change settings"
@@ -125,6 +128,7 @@ class FreezeWindow(models.Model):
     start = models.DateTimeField()
     end = models.DateTimeField()
     reason = models.TextField(blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["start"]

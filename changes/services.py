@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -36,6 +36,7 @@ from changes.models import (
     split_services,
 )
 from opsportal.notifications import notification_send
+from opsportal.outbox import insert_once
 from opsportal.roles import Role
 
 LEVEL_SCORE = {Level.LOW: 1, Level.MEDIUM: 2, Level.HIGH: 3}
@@ -523,12 +524,7 @@ def calendar_token_reset(*, user: Any) -> CalendarToken:
 
 def _remind_once(change: ChangeRequest, kind: str, now: datetime) -> bool:
     """Write the reminder's outbox row; return False when it was already written."""
-    try:
-        with transaction.atomic():
-            ChangeReminder.objects.create(change=change, kind=kind, sent_at=now)
-    except IntegrityError:
-        return False
-    return True
+    return insert_once(ChangeReminder, change=change, kind=kind, defaults={"sent_at": now})[1]
 
 
 def change_reminders_send(*, now: datetime | None = None) -> int:

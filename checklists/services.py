@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -26,6 +26,7 @@ from checklists.models import (
     RunItem,
     RunStatus,
 )
+from opsportal.outbox import insert_once
 
 # How far back the beat task looks for periods it may have missed while workers were down.
 LOOKBACK_DAYS = 2
@@ -53,30 +54,37 @@ class GenerateResult:
     existing: int = 0
 
 
-def _run_create(*, template: ChecklistTemplate, fields: dict[str, Any], items: list[Any]) -> ChecklistRun | None:
-    """Create a run with copies of ``items`` in a savepoint; return None when it exists already.
+def _run_create(
+    *, template: ChecklistTemplate, unique: dict[str, Any], fields: dict[str, Any], items: list[Any]
+) -> ChecklistRun | None:
+    """Create a run with copies of ``items``; return None when it exists already.
 
-    The unique constraint decides: a concurrent creator blocks on the index until the first
-    commits, then gets IntegrityError, and its savepoint rolls back only this run.
+    The unique constraint on (template, ``unique``) decides through ``insert_once``: a
+    concurrent creator blocks on the index until the first commits, then finds its run.
+    The run and its items commit together or not at all.
     """
-    try:
-        with transaction.atomic():
-            run = ChecklistRun.objects.create(template=template, name=template.name, items_total=len(items), **fields)
-            RunItem.objects.bulk_create(
-                RunItem(
-                    run=run,
-                    template_item=item,
-                    position=index,
-                    text=item.text,
-                    help_text=item.help_text,
-                    link=item.link,
-                    required=item.required,
-                    evidence_required=item.evidence_required,
-                )
-                for index, item in enumerate(items, start=1)
+    with transaction.atomic():
+        run, created = insert_once(
+            ChecklistRun,
+            template=template,
+            **unique,
+            defaults={"name": template.name, "items_total": len(items), **fields},
+        )
+        if not created:
+            return None
+        RunItem.objects.bulk_create(
+            RunItem(
+                run=run,
+                template_item=item,
+                position=index,
+                text=item.text,
+                help_text=item.help_text,
+                link=item.link,
+                required=item.required,
+                evidence_required=item.evidence_required,
             )
-    except IntegrityError:
-        return None
+            for index, item in enumerate(items, start=1)
+        )
     return run
 
 
@@ -129,8 +137,8 @@ def runs_generate(
             missed = window.missed_at <= now
             run = _run_create(
                 template=template,
+                unique={"period_date": day},
                 fields={
-                    "period_date": day,
                     "opens_at": window.opens_at,
                     "due_at": window.due_at,
                     "missed_at": window.missed_at,
@@ -183,9 +191,8 @@ def run_create_for_subject(
         return run
     run = _run_create(
         template=template,
+        unique={"subject_content_type": content_type, "subject_object_id": subject.pk},
         fields={
-            "subject_content_type": content_type,
-            "subject_object_id": subject.pk,
             "opens_at": opens_at,
             "due_at": None if without_deadline else (due_at or opens_at + template.effective_due_after()),
             "status": RunStatus.OPEN,

@@ -15,8 +15,7 @@ from django.utils import timezone
 
 from checklists import selectors as checklist_selectors
 from checklists.models import AttachTo, ChecklistRun, ChecklistTemplate, RelativeAnchor, RunItem
-from incidents import business_hours
-from incidents.lifecycle import DECLARERS, RESPONDERS
+from incidents import business_hours, rules
 from incidents.models import (
     OPEN_STATUSES,
     BusinessCalendar,
@@ -25,7 +24,6 @@ from incidents.models import (
     PostIncidentReview,
     TimelineEntry,
 )
-from opsportal.roles import AREA_ROLES, has_role, require_role
 
 AREA = "incidents"
 # An open, unacknowledged incident is "at risk" this long before its response deadline.
@@ -48,19 +46,6 @@ def business_calendar() -> business_hours.BusinessCalendar:
     )
 
 
-def can_view(user: Any) -> bool:
-    return has_role(user, AREA_ROLES[AREA])
-
-
-def can_declare(user: Any) -> bool:
-    return has_role(user, DECLARERS)
-
-
-def can_respond(user: Any) -> bool:
-    """Return True when the user may acknowledge, update, resolve and write reviews."""
-    return has_role(user, RESPONDERS)
-
-
 def incident_queryset() -> QuerySet[Incident]:
     return Incident.objects.select_related(
         "severity", "assignee", "acknowledged_by", "from_item__run"
@@ -70,11 +55,11 @@ def incident_queryset() -> QuerySet[Incident]:
 def incident_for_user(user: Any, pk: Any, *, write: bool = False) -> Incident:
     """Return the incident ``pk`` or raise Http404/PermissionDenied.
 
-    ``write`` demands a responder role (on-call engineer, manager or admin).
+    ``write`` demands that the user may respond to incidents (``incidents.rules.may_respond``).
     """
-    require_role(user, AREA_ROLES[AREA])
+    rules.require(rules.may_view(user), rules.VIEW_DENIED)
     if write:
-        require_role(user, RESPONDERS, "Only on-call engineers, managers and admins may change incidents.")
+        rules.require(rules.may_respond(user), rules.RESPOND_DENIED)
     return get_object_or_404(incident_queryset(), pk=pk)
 
 
