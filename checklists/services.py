@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from checklists import rules
 from checklists import schedule as calendar_rules
 from checklists.models import (
     ACTIVE_STATUSES,
@@ -205,17 +206,54 @@ def _clean_note(note: str, *, field: str = "note") -> str:
     return note
 
 
-def _run_lock(item: RunItem) -> ChecklistRun:
-    """Lock the item's run row and refuse changes to a missed run.
+class RunClosed(Exception):
+    """The run does not take this write now: its window has ended, or it has not opened yet.
+
+    Shown as 409 by the API and as a message on the item by the pages.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _local_text(instant: datetime) -> str:
+    return f"{timezone.localtime(instant, portal_zone()):%H:%M on %d %b %Y} ({settings.TIME_ZONE})"
+
+
+def run_refusal(run: ChecklistRun, *, now: datetime) -> str:
+    """Return why ``run`` takes no write at ``now``, or "" when it does.
+
+    1. A missed run, or a run whose window has ended (``missed_at`` passed), is closed to
+       every write: tick, untick, note and problem flags. What was done stays as recorded.
+    2. A calendar run that has not opened yet takes no write, and says when it opens.
+       Runs attached to an incident or a change may be worked from the start: responders
+       do not wait for a phase's nominal opening.
+    """
+    if run.status == RunStatus.MISSED:
+        return "This run was missed: its window closed before it was completed, so it can no longer be changed."
+    if run.missed_at is not None and now >= run.missed_at:
+        return f"This run's window closed at {_local_text(run.missed_at)}: it can no longer be changed."
+    if run.period_date is not None and now < run.opens_at:
+        return f"This run has not opened yet: it opens at {_local_text(run.opens_at)}."
+    return ""
+
+
+def _run_lock(item: RunItem, *, by: Any, allowed: Callable[[Any, RunItem], bool], now: datetime) -> ChecklistRun:
+    """Lock the item's run row, check ``allowed(by, item)`` and that the run takes writes now.
 
     Every tick of a run takes this lock first, so the recount that follows sees every tick
-    committed before it: two people ticking different items both count.
+    committed before it: two people ticking different items both count. Raise
+    PermissionDenied when the rules refuse ``by``, RunClosed outside the run's window.
     """
-    run = ChecklistRun.objects.select_for_update().get(pk=item.run_id)
-    if run.status == RunStatus.MISSED:
-        raise ValidationError(
-            "This run was missed: its window closed before it was completed, so it can no longer be changed."
-        )
+    run = (
+        ChecklistRun.objects.select_for_update(of=("self",)).select_related("template__owner_group").get(pk=item.run_id)
+    )
+    item.run = run
+    rules.require(allowed(by, item), run)
+    refusal = run_refusal(run, now=now)
+    if refusal:
+        raise RunClosed(refusal)
     return run
 
 
@@ -252,13 +290,14 @@ def _item_reload(item: RunItem) -> RunItem:
 def run_item_tick(*, item: RunItem, by: Any, note: str = "") -> RunItem:
     """Tick ``item`` as done by ``by`` (with an optional note); ticking twice changes nothing.
 
-    Raise ValidationError when the run was missed, the item needs evidence and no note was
-    given (field ``note``), or the note is too long (field ``note``).
+    Raise PermissionDenied when the rules refuse ``by``, RunClosed outside the run's window,
+    ValidationError when the item needs evidence and no note was given (field ``note``) or
+    the note is too long (field ``note``).
     """
     note = _clean_note(note)
     now = timezone.now()
     with transaction.atomic():
-        run = _run_lock(item)
+        run = _run_lock(item, by=by, allowed=rules.may_tick, now=now)
         current = RunItem.objects.get(pk=item.pk)
         if current.evidence_required and not (note or current.note):
             raise ValidationError({"note": "This item needs evidence: write a note saying what you checked."})
@@ -274,7 +313,7 @@ def run_item_untick(*, item: RunItem, by: Any) -> RunItem:
     """Clear the tick of ``item``; a completed run goes back to in progress."""
     now = timezone.now()
     with transaction.atomic():
-        run = _run_lock(item)
+        run = _run_lock(item, by=by, allowed=rules.may_untick, now=now)
         RunItem.objects.filter(pk=item.pk, done_at__isnull=False).update(done_by=None, done_at=None)
         _run_recount(run, now=now)
     return _item_reload(item)
@@ -284,7 +323,7 @@ def run_item_note(*, item: RunItem, by: Any, note: str) -> RunItem:
     """Write ``note`` on ``item`` (an empty note clears it, unless the ticked item needs evidence)."""
     note = _clean_note(note)
     with transaction.atomic():
-        _run_lock(item)
+        _run_lock(item, by=by, allowed=rules.may_note, now=timezone.now())
         current = RunItem.objects.get(pk=item.pk)
         if not note and current.evidence_required and current.done_at is not None:
             raise ValidationError({"note": "This ticked item needs evidence: the note cannot be empty."})
@@ -298,7 +337,7 @@ def run_item_flag_problem(*, item: RunItem, by: Any, note: str) -> RunItem:
     if not note:
         raise ValidationError({"problem_note": "Say what the problem is."})
     with transaction.atomic():
-        _run_lock(item)
+        _run_lock(item, by=by, allowed=rules.may_flag_problem, now=timezone.now())
         RunItem.objects.filter(pk=item.pk).update(
             problem=True, problem_note=note, problem_by=by, problem_at=timezone.now()
         )
@@ -308,7 +347,7 @@ def run_item_flag_problem(*, item: RunItem, by: Any, note: str) -> RunItem:
 def run_item_clear_problem(*, item: RunItem, by: Any) -> RunItem:
     """Remove the "problem found" flag of ``item``."""
     with transaction.atomic():
-        _run_lock(item)
+        _run_lock(item, by=by, allowed=rules.may_flag_problem, now=timezone.now())
         RunItem.objects.filter(pk=item.pk).update(problem=False, problem_note="", problem_by=None, problem_at=None)
     return _item_reload(item)
 
