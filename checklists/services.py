@@ -21,12 +21,16 @@ from checklists import schedule as calendar_rules
 from checklists.models import (
     ACTIVE_STATUSES,
     NOTE_MAX_LENGTH,
+    ChecklistItem,
     ChecklistRun,
     ChecklistTemplate,
     Frequency,
     RunItem,
     RunStatus,
 )
+from opsportal.models import ImportedRecord
+from opsportal.procedures.provenance import Outcome, current_session, imported_row_apply, imported_row_remove
+from opsportal.procedures.registry import LoadResult
 
 # How far back the beat task looks for periods it may have missed while workers were down.
 LOOKBACK_DAYS = 2
@@ -439,4 +443,122 @@ def runs_sweep(*, now: datetime | None = None) -> SweepResult:
     ).values_list("pk", flat=True)
     for run_id in list(overdue):
         result.reminded += int(run_remind_overdue(run_id=run_id, now=now))
+    return result
+
+
+# Templates from procedures documents ----------------------------------------------------------
+
+TEMPLATE_SOURCE_PREFIX = "checklists.template:"
+ITEM_FIELDS = ("text", "position")
+
+
+def _template_source_key(key: str) -> str:
+    return f"{TEMPLATE_SOURCE_PREFIX}{key}"
+
+
+def checklist_template_upsert(
+    *,
+    key: str,
+    values: dict[str, Any],
+    items: list[tuple[str, int]],
+    heading: str,
+    line: int,
+    result: LoadResult,
+    create_values: dict[str, Any] | None = None,
+) -> ChecklistTemplate | None:
+    """Create or update the template ``key`` and its items from a procedures document.
+
+    The one write path of every procedure loader that makes checklist templates (the
+    calendar checklists and the incident response phases). ``values`` are the fields the
+    document sets; ``create_values`` (the owning group) are set only on creation; ``items``
+    are (text, line) in order. Through :mod:`opsportal.procedures.provenance`:
+
+    1. the template, and each item, takes the document's values only where nobody edited
+       it since the last import; edited ones are kept and listed in ``result.conflicts``
+       (the import's ``--overwrite`` replaces them);
+    2. items the document dropped are removed unless edited since; items added in admin
+       (not from the document) are left alone;
+    3. a template the import retired because its heading had gone is active again.
+
+    Runs already created keep the items they copied. Return the template (None when an
+    admin deleted it and the import keeps it deleted).
+    """
+    source_key = _template_source_key(key)
+    was_retired = ImportedRecord.objects.filter(source_key=source_key, retired_at__isnull=False).exists()
+    label = f"checklist “{values['name']}”"
+    template, outcome = imported_row_apply(
+        model=ChecklistTemplate,
+        source_key=source_key,
+        values=values,
+        natural={"key": key},
+        create_values=create_values,
+        label=label,
+        heading=heading,
+        line=line,
+        result=result,
+        save=lambda obj, fields: obj.save(),  # a full save, so the edit history records it
+    )
+    if not isinstance(template, ChecklistTemplate):
+        return None
+    item_result = LoadResult()
+    kept: set[str] = set()
+    for index, (text, item_line) in enumerate(items, start=1):
+        item_key = f"{source_key}/item-{index}"
+        kept.add(item_key)
+        imported_row_apply(
+            model=ChecklistItem,
+            source_key=item_key,
+            values={"text": text, "position": index},
+            natural={"template": template, "position": index},
+            label=f"{label}, item {index}",
+            heading=heading,
+            line=item_line,
+            result=item_result,
+        )
+    dropped = ImportedRecord.objects.filter(source_key__startswith=f"{source_key}/item-").exclude(source_key__in=kept)
+    for record in dropped:
+        imported_row_remove(
+            record=record,
+            fields=ITEM_FIELDS,
+            label=f"{label}, {record.source_key.rsplit('/', 1)[1]}",
+            result=item_result,
+        )
+    result.conflicts.extend(item_result.conflicts)
+    items_changed = bool(item_result.created or item_result.updated)
+    if was_retired and not template.is_active:
+        ChecklistTemplate.objects.filter(pk=template.pk).update(is_active=True)
+        template.is_active = True
+        result.details.append(f"reactivated {label}: its heading is back in the document")
+        items_changed = True
+    ImportedRecord.objects.filter(source_key=source_key).update(retired_at=None)
+    if items_changed and outcome == Outcome.UNCHANGED:
+        result.unchanged -= 1
+        result.updated += 1
+        result.details.append(f"updated {label}")
+    return template
+
+
+def checklist_templates_retire(*, keep: set[str]) -> LoadResult:
+    """Deactivate the templates the running import's loader made before and whose heading is gone.
+
+    Called once per import for each template loader, with the source keys it wrote this
+    time. A deactivated template generates no new runs and attaches to no new incident;
+    its runs and history are kept, and a later import that finds the heading again
+    reactivates it. Return a LoadResult whose ``deactivated`` names each one.
+    """
+    session = current_session()
+    result = LoadResult()
+    content_type = ContentType.objects.get_for_model(ChecklistTemplate)
+    gone = (
+        ImportedRecord.objects.filter(loader=session.loader, content_type=content_type, retired_at__isnull=True)
+        .exclude(source_key__in=keep)
+        .order_by("source_key")
+    )
+    for record in gone:
+        template = ChecklistTemplate.objects.filter(pk=record.object_id).first()
+        if template is None:
+            continue
+        if ChecklistTemplate.objects.filter(pk=template.pk, is_active=True).update(is_active=False) == 1:
+            result.deactivated.append(f"{template.name} (its heading “{record.heading}” is no longer in the document)")
+        ImportedRecord.objects.filter(pk=record.pk).update(retired_at=session.now)
     return result
