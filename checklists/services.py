@@ -49,6 +49,28 @@ def portal_today(now: datetime | None = None) -> date:
 # Generation -----------------------------------------------------------------------------------
 
 
+def business_working_day() -> calendar_rules.WorkingDay:
+    """Return "is this local date a working day?" for the incidents app's default business calendar.
+
+    A working day is a weekday with working hours that is not a holiday. A calendar with no
+    working time at all makes every day a working day.
+    """
+    from incidents.selectors import business_calendar  # incidents builds on checklists: import late
+
+    calendar = business_calendar()
+    working_weekdays = {
+        weekday for weekday, intervals in calendar.working_hours.items() if any(start < end for start, end in intervals)
+    }
+    if not working_weekdays:
+        return calendar_rules.every_day
+    holidays = calendar.holidays
+
+    def working_day(day: date) -> bool:
+        return day.weekday() in working_weekdays and day not in holidays
+
+    return working_day
+
+
 @dataclass
 class GenerateResult:
     """What a generation did."""
@@ -96,7 +118,9 @@ def runs_generate(
 ) -> GenerateResult:
     """Create the runs that open on each local date from ``start`` to ``end``; idempotent.
 
-    1. Read the active scheduled templates and their items once.
+    1. Read the active scheduled templates and their items once, and (when a monthly or
+       quarterly one is among them) the default business calendar, so such a run whose
+       first day is a weekend or holiday opens on the next working day.
     2. For each date and template whose schedule opens that day, compute the window in the
        portal's zone; with ``skip_before_creation`` (the beat task), skip a period whose
        window closed before the template existed, so a new template brings no missed backlog.
@@ -121,14 +145,19 @@ def runs_generate(
         )
     )
     days = list(calendar_rules.dates_between(start, end))
+    working_day = (
+        business_working_day()
+        if any(template.frequency in (Frequency.MONTHLY, Frequency.QUARTERLY) for template in templates)
+        else calendar_rules.every_day
+    )
     for index, day in enumerate(days, start=1):
         for template in templates:
-            if not calendar_rules.occurs_on(template.schedule, day):
+            if not calendar_rules.occurs_on(template.schedule, day, working_day):
                 continue
             if (template.pk, day) in existing:
                 result.existing += 1
                 continue
-            window = calendar_rules.run_window(template.schedule, day, zone)
+            window = calendar_rules.run_window(template.schedule, day, zone, working_day)
             if skip_before_creation and window.missed_at <= template.created_at:
                 continue  # the period ended before the template existed: nothing was ever due
             missed = window.missed_at <= now
