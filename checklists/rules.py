@@ -18,7 +18,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 
 from checklists.models import ChecklistRun, RunItem
-from opsportal.roles import AREA_ROLES, Role, has_role
+from opsportal.roles import AREA_ROLES, Role, has_role, require_role
 
 AREA = "checklists"
 WRITE_DENIED = "Only members of the group that owns this checklist ({group}), managers and admins may change it."
@@ -73,6 +73,11 @@ def may_flag_problem(user: Any, item: RunItem) -> bool:
 def denied_message(run: ChecklistRun) -> str:
     """Return the refusal shown to a user who may not change ``run``."""
     return WRITE_DENIED.format(group=run.template.owner_group.name)
+
+
+def require_view(user: Any) -> None:
+    """Raise ``PermissionDenied`` naming the roles that may, unless ``user`` may view the area."""
+    require_role(user, AREA_ROLES[AREA])
 
 
 def require(allowed: bool, run: ChecklistRun) -> None:

@@ -13,7 +13,7 @@ from django.utils import timezone
 from checklists import rules
 from checklists.models import ChecklistRun, ChecklistTemplate, RunItem, RunStatus
 from checklists.services import portal_today, portal_zone
-from opsportal.roles import AREA_ROLES, Role, has_role, require_role
+from opsportal.roles import Role, has_role
 
 AREA = "checklists"
 TICK_DENIED = rules.WRITE_DENIED
@@ -26,7 +26,7 @@ def user_may_tick(user: Any, run: ChecklistRun) -> bool:
 
 def templates_visible(user: Any) -> QuerySet[ChecklistTemplate]:
     """Return every template, with its group, for a user who may see the area."""
-    require_role(user, AREA_ROLES[AREA])
+    rules.require_view(user)
     return ChecklistTemplate.objects.select_related("owner_group").order_by(
         "frequency", "week_of_month", "time_of_day", "name"
     )
@@ -34,7 +34,7 @@ def templates_visible(user: Any) -> QuerySet[ChecklistTemplate]:
 
 def runs_visible(user: Any) -> QuerySet[ChecklistRun]:
     """Return all runs (with template and group) for a user who may see the area."""
-    require_role(user, AREA_ROLES[AREA])
+    rules.require_view(user)
     return ChecklistRun.objects.select_related("template__owner_group")
 
 
@@ -58,7 +58,7 @@ def run_items(run: ChecklistRun) -> list[RunItem]:
 
 def run_item_for_user(user: Any, pk: int, *, write: bool = False) -> RunItem:
     """Return the run item ``pk`` (with run and template); with ``write``, check the user may tick it."""
-    require_role(user, AREA_ROLES[AREA])
+    rules.require_view(user)
     try:
         item = RunItem.objects.select_related("run__template__owner_group").get(pk=pk)
     except RunItem.DoesNotExist:

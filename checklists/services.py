@@ -399,7 +399,9 @@ def run_backfill(*, run: ChecklistRun, by: Any, ticked: int, finished_at: dateti
     """Record a past run as ticked by ``by``: its first ``ticked`` items, done by ``finished_at``.
 
     Used by the demo seeder to write a believable history; the status follows from the ticks
-    (missed when not all required items were ticked before the window closed).
+    (missed when not all required items were ticked before the window closed). Seeding
+    writes the past on purpose, so neither the rules nor the run's window apply here; no
+    view, API or task calls it.
     """
     items = list(run.items.order_by("position", "pk"))
     with transaction.atomic():

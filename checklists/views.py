@@ -15,7 +15,6 @@ from django.views.decorators.http import require_GET, require_POST
 from checklists import rules, selectors, services
 from checklists.forms import HistoryFilterForm, NoteForm, ProblemForm
 from checklists.models import ChecklistRun, RunItem
-from opsportal.roles import AREA_ROLES, require_role
 from opsportal.today import TodaySection, register_today_section
 
 AREA = "checklists"
@@ -53,7 +52,7 @@ def _run_badge(run: ChecklistRun, now: Any) -> str:
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
     """Show the area's front page: my open runs, every template and its schedule."""
-    require_role(request.user, AREA_ROLES[AREA])
+    rules.require_view(request.user)
     now = timezone.now()
     runs, upcoming = selectors.split_open_and_upcoming(selectors.runs_for_today(request.user, now=now), now=now)
     templates = list(selectors.templates_visible(request.user))
@@ -173,7 +172,7 @@ def item_clear_problem(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def history(request: HttpRequest) -> HttpResponse:
     """List past runs with filters (checklist, status, date range) and completion rates."""
-    require_role(request.user, AREA_ROLES[AREA])
+    rules.require_view(request.user)
     form = HistoryFilterForm(request.GET or None)
     filters = selectors.HistoryFilters()
     if form.is_bound and form.is_valid():

@@ -68,12 +68,8 @@ def import_session(*, overwrite: bool = False) -> Iterator[ImportSession]:
 
 
 def current_session() -> ImportSession:
-    """Return the running import's session (a default one when a loader is called on its own)."""
-    session = _session.get()
-    if session is None:
-        session = ImportSession()
-        _session.set(session)
-    return session
+    """Return the running import's session (a fresh default one when a loader is called on its own)."""
+    return _session.get() or ImportSession()
 
 
 class Outcome(StrEnum):
