@@ -12,7 +12,8 @@ Claimed by shape plus loose title words, never by exact title:
   ``**Likelihood**``, ``**Impact**``: low, medium or high). The reference document names
   none, so its import creates none; ``seed_demo`` adds a demo catalogue.
 
-Loading updates rows in place (idempotent); a step name the workflow does not know is
+Loading updates rows in place (idempotent), except rows edited in admin since the last
+import, which are kept and reported as conflicts (:mod:`opsportal.procedures.provenance`); a step name the workflow does not know is
 refused with its line number, since the workflow itself lives in code (changes/workflow.py).
 """
 
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 from changes.models import PROCESS_STATUSES, ChangeStatus, DeploymentStage, Level, ProcessStep, StandardChangeTemplate
 from opsportal.procedures.document import ProcedureError, Section
+from opsportal.procedures.provenance import imported_row_apply
 from opsportal.procedures.registry import LoadResult, register_loader
 
 STEP_NAMES = {ChangeStatus(status).label.lower(): status for status in PROCESS_STATUSES}
@@ -52,15 +54,16 @@ def load_change_process(section: Section) -> LoadResult:
                 entry.line,
                 f"{entry.key!r} is not a step of the change process (steps: {', '.join(name.title() for name in STEP_NAMES)}).",
             )
-        wanted = {"order": order, "name": entry.key, "description": entry.value}
-        step, created = ProcessStep.objects.get_or_create(status=status, defaults=wanted)
-        if created:
-            result.created += 1
-        elif any(getattr(step, name) != value for name, value in wanted.items()):
-            ProcessStep.objects.filter(pk=step.pk).update(**wanted)
-            result.updated += 1
-        else:
-            result.unchanged += 1
+        imported_row_apply(
+            model=ProcessStep,
+            source_key=f"changes.process_step:{status}",
+            values={"order": order, "name": entry.key, "description": entry.value},
+            natural={"status": status},
+            label=f"change step {entry.key}",
+            heading=section.title,
+            line=entry.line,
+            result=result,
+        )
     return result
 
 
@@ -73,16 +76,16 @@ def load_deployment_stages(section: Section) -> LoadResult:
         if entry.key.lower() in seen:
             raise ProcedureError(entry.line, f"the deployment stage {entry.key!r} is listed twice.")
         seen.add(entry.key.lower())
-        stage = DeploymentStage.objects.filter(name__iexact=entry.key).first()
-        wanted = {"order": order, "name": entry.key, "description": entry.value}
-        if stage is None:
-            DeploymentStage.objects.create(**wanted)
-            result.created += 1
-        elif any(getattr(stage, name) != value for name, value in wanted.items()):
-            DeploymentStage.objects.filter(pk=stage.pk).update(**wanted)
-            result.updated += 1
-        else:
-            result.unchanged += 1
+        imported_row_apply(
+            model=DeploymentStage,
+            source_key=f"changes.deployment_stage:{entry.key.lower()}",
+            values={"order": order, "name": entry.key, "description": entry.value},
+            natural={"name__iexact": entry.key},
+            label=f"deployment stage {entry.key}",
+            heading=section.title,
+            line=entry.line,
+            result=result,
+        )
     return result
 
 
