@@ -11,12 +11,13 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
+from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from changes import selectors, services, workflow
-from changes.models import ChangeRequest, ChangeStatus, ChangeType, Level
+from changes import rules, selectors, services
+from changes.models import ChangeRequest, ChangeStatus, ChangeType, Level, StandardChangeTemplate
 from changes.serializers import (
     ApproveInputSerializer,
     ChangeDetailSerializer,
@@ -27,10 +28,18 @@ from changes.serializers import (
     RejectInputSerializer,
     StageInputSerializer,
     StageResultSerializer,
+    StandardTemplateSerializer,
     TransitionInputSerializer,
 )
-from opsportal.permissions import area_permission
-from opsportal.roles import Role, require_role
+
+
+class MayViewChanges(BasePermission):
+    """Admit users who may see change data (``rules.may_view_changes``)."""
+
+    message = rules.VIEW_REFUSAL
+
+    def has_permission(self, request: Request, view: object) -> bool:
+        return bool(request.user and request.user.is_authenticated and rules.may_view_changes(request.user))
 
 
 class ChangeFilter(django_filters.FilterSet):
@@ -56,7 +65,7 @@ class ChangeViewSet(
 ):
     """Change requests: read by everyone in the area; raised, edited and moved as the workflow allows."""
 
-    permission_classes = [area_permission("changes")]
+    permission_classes = [MayViewChanges]
     filterset_class = ChangeFilter
     ordering_fields = ["created_at", "window_start", "risk", "status"]
     serializer_class = ChangeSerializer
@@ -100,7 +109,7 @@ class ChangeViewSet(
 
     def destroy(self, request: Request, pk: str) -> Response:
         change = self.get_object()
-        require_role(request.user, [Role.ADMIN], "Only admins delete change requests.")
+        rules.require(rules.may_delete(request.user, change), "Only admins delete change requests.")
         services.change_delete(change=change, by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -141,7 +150,7 @@ class ChangeViewSet(
             return Response(
                 StageResultSerializer(change.stage_results.select_related("stage", "recorded_by"), many=True).data
             )
-        require_role(request.user, workflow.WORKERS, "Only on-call engineers record deployment stages.")
+        rules.require(rules.may_work(request.user), "Only on-call engineers record deployment stages.")
         data = StageInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         result = services.change_stage_record(change=change, by=request.user, **data.validated_data)
@@ -175,7 +184,20 @@ class ChangeViewSet(
         return Response(IncidentLinkSerializer(link).data, status=status.HTTP_201_CREATED)
 
 
+class StandardTemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The catalogue of pre-approved standard-change templates (kept by admins in Django admin)."""
+
+    permission_classes = [MayViewChanges]
+    serializer_class = StandardTemplateSerializer
+    filterset_fields = ["active"]
+
+    def get_queryset(self):
+        return StandardChangeTemplate.objects.order_by("name")
+
+
 router = SimpleRouter(trailing_slash=True)
+# Registered before the changes, whose {id}/ route would otherwise claim "standard-templates".
+router.register(r"standard-templates", StandardTemplateViewSet, basename="standard-template")
 router.register(r"", ChangeViewSet, basename="change")
 
 urlpatterns = router.urls

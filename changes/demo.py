@@ -18,6 +18,7 @@ from changes.models import (
     FreezeWindow,
     StageOutcome,
     StageResult,
+    StandardChangeTemplate,
 )
 from opsportal.demo import DemoContext, register_seeder
 from opsportal.roles import Role
@@ -40,7 +41,49 @@ TITLES = [
     ("Schema change: invoices index", "billing, database", "normal"),
     ("Roll out feature flag service", "api", "normal"),
 ]
+# The pre-approved standard changes: routine, well-rehearsed, low impact (never high risk with high impact).
+STANDARD_TEMPLATES = [
+    {
+        "name": "Rotate TLS certificates",
+        "description": "Replace certificates before they expire, from the internal CA or the ACME client.",
+        "affected_services": "cdn, web",
+        "implementation_plan": "1. Issue the new certificate\n2. Deploy it to the load balancers one at a time\n"
+        "3. Check the expiry date served on every hostname",
+        "rollback_plan": "Re-deploy the previous certificate, still valid until its expiry date.",
+        "likelihood": "low", "impact": "medium",
+    },
+    {
+        "name": "Weekly dependency updates",
+        "description": "Patch-level dependency updates that passed CI and staging.",
+        "affected_services": "api, web",
+        "implementation_plan": "1. Merge the dependency pull request\n2. Deploy through the pipeline\n"
+        "3. Watch error rates for 30 minutes",
+        "rollback_plan": "Redeploy the previous release tag.",
+        "likelihood": "low", "impact": "low",
+    },
+    {
+        "name": "Purge CDN cache rules",
+        "description": "Purge cached paths after a content or asset release.",
+        "affected_services": "cdn",
+        "implementation_plan": "1. Purge the listed paths through the CDN console\n2. Check origin load",
+        "rollback_plan": "None needed: the cache refills from the origin; throttle purges if origin load rises.",
+        "likelihood": "low", "impact": "low",
+    },
+]  # fmt: skip
 STAGE_PATH = ["Development", "Staging", "Pre-Production", "Production", "Post-Deployment"]
+
+
+def _ensure_standard_templates() -> dict[str, StandardChangeTemplate]:
+    """Create the demo catalogue of standard-change templates once (admins edit them afterwards)."""
+    templates = {}
+    for values in STANDARD_TEMPLATES:
+        template = StandardChangeTemplate(**values)
+        template.clean()  # computes the risk and refuses a high-risk, high-impact template
+        defaults = {name: getattr(template, name) for name in (*values, "risk") if name != "name"}
+        templates[values["name"]] = StandardChangeTemplate.objects.get_or_create(
+            name=values["name"], defaults=defaults
+        )[0]
+    return templates
 
 
 def _ensure_stages() -> list[DeploymentStage]:
@@ -59,6 +102,7 @@ def seed(context: DemoContext) -> str:
     admin = context.users[Role.ADMIN]
     rng = random.Random(5)  # noqa: S311 - reproducible demo data, not security
     stages = _ensure_stages()
+    templates = _ensure_standard_templates()
     settings_row = ChangeSettings.load()
     if not settings_row.known_services:
         settings_row.known_services = ", ".join(SERVICES)
@@ -78,6 +122,8 @@ def seed(context: DemoContext) -> str:
             title, services_text, change_type = TITLES[index % len(TITLES)]
             start = now - timedelta(days=90 - index * 3.2, hours=-rng.randint(0, 6))
             start = start.replace(minute=0, second=0, microsecond=0, hour=rng.choice([6, 7, 20, 21, 22]))
+            # A standard change comes from its template, which brings its plans, likelihood and impact.
+            standard = {"standard_template": templates.get(title), "implementation_plan": "", "rollback_plan": ""}
             change = services.change_create(
                 by=oncall if index % 5 else manager,
                 data={
@@ -90,6 +136,7 @@ def seed(context: DemoContext) -> str:
                     "verification_plan": "Smoke tests green, error rate below 0.1 % for 30 minutes.",
                     "window_start": start, "window_end": start + timedelta(hours=rng.choice([1, 2, 3])),
                     "implementer": oncall,
+                    **(standard if change_type == "standard" else {}),
                 },
                 freeze_override_reason="",
             )  # fmt: skip

@@ -11,7 +11,16 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
-from changes.models import ChangeRequest, ChangeStatus, ChangeType, CloseCode, DeploymentStage, Level, StageOutcome
+from changes.models import (
+    ChangeRequest,
+    ChangeStatus,
+    ChangeType,
+    CloseCode,
+    DeploymentStage,
+    Level,
+    StageOutcome,
+    StandardChangeTemplate,
+)
 from opsportal.roles import Role
 
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -29,7 +38,7 @@ class ChangeForm(forms.ModelForm):
     class Meta:
         model = ChangeRequest
         fields = [
-            "title", "change_type", "affected_services", "business_justification", "description",
+            "title", "change_type", "standard_template", "affected_services", "business_justification", "description",
             "likelihood", "impact", "implementation_plan", "rollback_plan", "verification_plan",
             "window_start", "window_end", "implementer",
         ]  # fmt: skip
@@ -51,6 +60,12 @@ class ChangeForm(forms.ModelForm):
             .distinct()
             .order_by("username")
         )
+        # Active templates, plus the one this change was raised from (even if since retired).
+        current = Q(pk=self.instance.standard_template_id) if self.instance.standard_template_id else Q(pk__in=[])
+        self.fields["standard_template"].queryset = StandardChangeTemplate.objects.filter(Q(active=True) | current)
+        self.fields[
+            "standard_template"
+        ].help_text = "Standard changes only: the pre-approved template; its plans, likelihood and impact are copied."
         self.fields["freeze_override_reason"].initial = self.instance.freeze_override_reason if self.instance.pk else ""
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", "Save change"))

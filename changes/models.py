@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from simple_history.models import HistoricalRecords
 
 
 class ChangeType(models.TextChoices):
@@ -71,6 +72,7 @@ class ProcessStep(models.Model):
     order = models.PositiveSmallIntegerField()
     name = models.CharField(max_length=100)
     description = models.TextField(blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["order"]
@@ -85,6 +87,7 @@ class DeploymentStage(models.Model):
     order = models.PositiveSmallIntegerField()
     name = models.CharField(max_length=100, unique=True)
     description = models.TextField(blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["order", "pk"]
@@ -103,6 +106,7 @@ class ChangeSettings(models.Model):
         blank=True,
         help_text="Comma-separated names of the services changes may name; empty accepts any name.",
     )
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "change settings"
@@ -124,6 +128,7 @@ class FreezeWindow(models.Model):
     start = models.DateTimeField()
     end = models.DateTimeField()
     reason = models.TextField(blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["start"]
@@ -131,6 +136,62 @@ class FreezeWindow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.start:%Y-%m-%d} – {self.end:%Y-%m-%d})"
+
+
+class StandardChangeTemplate(models.Model):
+    """A pre-approved standard change (the ServiceNow model): a standard change is raised only from one.
+
+    Admins keep the catalogue in Django admin, with history. A change raised from a template
+    copies its plans, likelihood and impact; the template is its approval, so a template may
+    never be high risk with high impact (that change needs a manager's approval every time).
+    """
+
+    name = models.CharField(max_length=200, unique=True)
+    description = models.TextField(blank=True)
+    implementation_plan = models.TextField()
+    rollback_plan = models.TextField()
+    likelihood = models.CharField(max_length=8, choices=Level.choices, default=Level.LOW)
+    impact = models.CharField(max_length=8, choices=Level.choices, default=Level.LOW)
+    risk = models.CharField(
+        max_length=8, choices=Level.choices, default=Level.LOW, editable=False,
+        help_text="Likelihood × impact, computed when the template is saved in admin.",
+    )  # fmt: skip
+    affected_services = models.CharField(
+        max_length=500, blank=True, help_text="Comma-separated services the template covers; empty covers any."
+    )
+    active = models.BooleanField(default=True, help_text="Only active templates can be chosen for new changes.")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~(Q(risk="high") & Q(impact="high")), name="standard_template_never_high_risk_high_impact"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        """Compute the risk from likelihood × impact and refuse a high-risk, high-impact template."""
+        from django.core.exceptions import ValidationError
+
+        from changes.services import risk_assess
+
+        if self.likelihood in Level.values and self.impact in Level.values:
+            self.risk = risk_assess(likelihood=self.likelihood, impact=self.impact)[0]
+        if self.risk == Level.HIGH and self.impact == Level.HIGH:
+            raise ValidationError(
+                {
+                    "impact": "A high-risk, high-impact change is never standard: it needs a manager's approval "
+                    "every time. Lower the likelihood or the impact, or raise such changes as normal changes."
+                }
+            )
+
+    @property
+    def services(self) -> list[str]:
+        return split_services(self.affected_services)
 
 
 class ChangeRequest(models.Model):
@@ -166,6 +227,13 @@ class ChangeRequest(models.Model):
     )
     freeze_override_reason = models.TextField(blank=True)
     close_code = models.CharField(max_length=24, choices=CloseCode.choices, blank=True)
+    standard_template = models.ForeignKey(
+        StandardChangeTemplate, on_delete=models.PROTECT, null=True, blank=True, related_name="changes",
+        help_text="The pre-approved template a standard change was raised from.",
+    )  # fmt: skip
+    early_start_reason = models.TextField(
+        blank=True, help_text="Why implementation started before the window (empty when it started on time)."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     status_changed_at = models.DateTimeField()

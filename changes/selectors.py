@@ -12,7 +12,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from changes import workflow
+from changes import rules, workflow
 from changes.models import (
     ChangeIncidentLink,
     ChangeRequest,
@@ -24,9 +24,6 @@ from changes.models import (
     StageResult,
 )
 from incidents.models import OPEN_STATUSES, Incident
-from opsportal.roles import AREA_ROLES, Role, has_role, require_role, user_roles
-
-AREA = "changes"
 
 
 def change_list(*, filters: dict[str, Any] | None = None) -> QuerySet[ChangeRequest]:
@@ -54,18 +51,18 @@ def change_for_user(user: Any, pk: int, *, write: bool = False) -> ChangeRequest
     Everyone in the Changes area sees every change; its requester, its implementer and the
     managers and admins edit it.
     """
-    require_role(user, AREA_ROLES[AREA])
-    change = get_object_or_404(ChangeRequest.objects.select_related("requester", "implementer", "approved_by"), pk=pk)
-    if write and not change_may_edit(user, change):
+    rules.require(rules.may_view_changes(user), rules.VIEW_REFUSAL)
+    change = get_object_or_404(
+        ChangeRequest.objects.select_related("requester", "implementer", "approved_by", "standard_template"), pk=pk
+    )
+    if write and not rules.may_edit(user, change):
         raise PermissionDenied("Only the requester, the implementer, a manager or an admin may edit this change.")
     return change
 
 
 def change_may_edit(user: Any, change: ChangeRequest) -> bool:
-    """Return True when ``user`` may edit the content of ``change`` now."""
-    if change.status not in workflow.EDITABLE_STATUSES:
-        return False
-    return user.pk in {change.requester_id, change.implementer_id} or has_role(user, workflow.DECIDERS)
+    """Return True when ``user`` may edit the content of ``change`` now (see ``rules.may_edit``)."""
+    return rules.may_edit(user, change)
 
 
 @dataclass(frozen=True)
@@ -74,6 +71,7 @@ class Action:
 
     transition: workflow.Transition
     missing: tuple[str, ...]
+    early_start: bool = False  # starting it now is before the window: an early-start reason is required
 
     @property
     def missing_labels(self) -> list[str]:
@@ -82,7 +80,6 @@ class Action:
 
 def change_actions(user: Any, change: ChangeRequest) -> list[Action]:
     """Return only the transitions ``user`` may make next on ``change``, from the workflow table."""
-    roles = user_roles(user)
     candidates = workflow.transitions_from(change.status, change.change_type)
     if (
         change.status == ChangeStatus.IMPLEMENTATION
@@ -91,14 +88,14 @@ def change_actions(user: Any, change: ChangeRequest) -> list[Action]:
     ):
         candidates.append(workflow.RETROSPECTIVE_APPROVAL)
     actions = []
+    now = timezone.now()
     for transition in candidates:
-        if not workflow.role_may(transition, roles):
-            continue
-        if transition.decision and change.requester_id == user.pk:
+        if not rules.may_make(user, change, transition):
             continue
         values = {name: getattr(change, name, None) for name in workflow.FIELD_LABELS}
         values["close_code"] = "pending"  # asked for in the close form itself
-        actions.append(Action(transition, tuple(workflow.missing_fields(transition, values))))
+        early = workflow.starts_early(transition, change.window_start, now=now) is not None
+        actions.append(Action(transition, tuple(workflow.missing_fields(transition, values)), early_start=early))
     return actions
 
 
@@ -211,7 +208,7 @@ def change_failure_rate(*, start: datetime, end: datetime) -> FailureRate:
 
 def changes_awaiting_approval_of(user: Any) -> QuerySet[ChangeRequest]:
     """Return the changes ``user`` may decide now (managers and admins; never their own)."""
-    if not has_role(user, [Role.MANAGER, Role.ADMIN]):
+    if not rules.may_decide(user):
         return ChangeRequest.objects.none()
     return (
         ChangeRequest.objects.filter(status=ChangeStatus.APPROVAL)

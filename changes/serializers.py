@@ -17,6 +17,7 @@ from changes.models import (
     Level,
     StageOutcome,
     StageResult,
+    StandardChangeTemplate,
 )
 from incidents.models import Incident
 
@@ -40,6 +41,24 @@ class ChangeInputSerializer(serializers.Serializer):
         queryset=get_user_model().objects.all(), required=False, allow_null=True, default=None
     )
     freeze_override_reason = serializers.CharField(required=False, allow_blank=True, default="")
+    standard_template = serializers.PrimaryKeyRelatedField(
+        queryset=StandardChangeTemplate.objects.all(), required=False, allow_null=True, default=None,
+        help_text="Required for a standard change: the id of an active template (GET /api/v1/changes/standard-templates/); "
+        "its plans, likelihood and impact are copied.",
+        error_messages={"does_not_exist": "There is no standard-change template {pk_value}."},
+    )  # fmt: skip
+
+
+class StandardTemplateSerializer(serializers.ModelSerializer):
+    """A pre-approved standard-change template."""
+
+    class Meta:
+        model = StandardChangeTemplate
+        fields = [
+            "id", "name", "description", "implementation_plan", "rollback_plan", "likelihood", "impact", "risk",
+            "affected_services", "active",
+        ]  # fmt: skip
+        read_only_fields = fields
 
 
 class TransitionInputSerializer(serializers.Serializer):
@@ -94,7 +113,7 @@ class ChangeSerializer(serializers.ModelSerializer):
             "id", "title", "change_type", "status", "business_justification", "description", "affected_services",
             "likelihood", "impact", "risk", "risk_rule", "implementation_plan", "rollback_plan", "verification_plan",
             "window_start", "window_end", "requester", "implementer", "approved_by", "approved_at",
-            "freeze_override_reason", "close_code", "created_at", "updated_at", "status_changed_at", "completed_at",
+            "freeze_override_reason", "close_code", "standard_template", "early_start_reason", "created_at", "updated_at", "status_changed_at", "completed_at",
         ]  # fmt: skip
         read_only_fields = fields
 

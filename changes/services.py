@@ -7,15 +7,15 @@ Errors: ``django.core.exceptions.ValidationError`` with a dict naming the field,
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from changes import workflow
+from changes import rules, workflow
 from changes.models import (
     CalendarToken,
     ChangeHistory,
@@ -32,11 +32,13 @@ from changes.models import (
     Level,
     StageOutcome,
     StageResult,
+    StandardChangeTemplate,
     split_services,
 )
 from opsportal import clock
 from opsportal.notifications import notification_send
-from opsportal.roles import Role, has_role, require_role, user_roles
+from opsportal.outbox import insert_once
+from opsportal.roles import Role
 
 LEVEL_SCORE = {Level.LOW: 1, Level.MEDIUM: 2, Level.HIGH: 3}
 
@@ -55,7 +57,10 @@ EDITABLE_FIELDS = (
     "window_start",
     "window_end",
     "implementer",
+    "standard_template",
 )
+# What a standard change takes from its template (the template is its approval).
+TEMPLATE_FIELDS = ("implementation_plan", "rollback_plan", "likelihood", "impact")
 
 
 def risk_assess(*, likelihood: str, impact: str) -> tuple[str, str]:
@@ -87,8 +92,11 @@ def _history(change: ChangeRequest, kind: str, by: Any, message: str = "", sourc
     )
 
 
-def _clean_values(values: dict[str, Any]) -> dict[str, Any]:
-    """Validate the editable values of a change; raise ValidationError naming every bad field."""
+def _clean_values(values: dict[str, Any], *, change: ChangeRequest | None = None) -> dict[str, Any]:
+    """Validate the editable values of a change; raise ValidationError naming every bad field.
+
+    ``change`` is the change being edited (None when raising one).
+    """
     errors: dict[str, str] = {}
     if not str(values.get("title") or "").strip():
         errors["title"] = "Give the change a title."
@@ -103,7 +111,7 @@ def _clean_values(values: dict[str, Any]) -> dict[str, Any]:
     elif start is not None and end <= start:
         errors["window_end"] = "The window must end after it starts."
     implementer = values.get("implementer")
-    if implementer is not None and not has_role(implementer, workflow.WORKERS):
+    if implementer is not None and not rules.may_work(implementer):
         errors["implementer"] = f"{implementer} is not an on-call engineer, so cannot implement changes."
     services = split_services(values.get("affected_services") or "")
     known = split_services(ChangeSettings.load().known_services)
@@ -113,8 +121,80 @@ def _clean_values(values: dict[str, Any]) -> dict[str, Any]:
     if errors:
         raise ValidationError(errors)
     values["affected_services"] = ", ".join(services)
+    _follow_template(values, change=change)
     values["risk"], values["risk_rule"] = risk_assess(likelihood=values["likelihood"], impact=values["impact"])
+    if values["change_type"] == ChangeType.STANDARD and values["risk"] == Level.HIGH and values["impact"] == Level.HIGH:
+        raise ValidationError(
+            {"change_type": "A high-risk, high-impact change is never standard; raise it as a normal change."}
+        )
+    if values["change_type"] == ChangeType.STANDARD:
+        values["risk_rule"] += f"; from the standard-change template “{values['standard_template']}”"
     return values
+
+
+def _template_choices() -> str:
+    names = list(StandardChangeTemplate.objects.filter(active=True).values_list("name", flat=True))
+    if not names:
+        return "There are no active standard-change templates yet (admins add them); raise a normal change."
+    return "Choose one of the active templates: " + "; ".join(names) + "."
+
+
+def _follow_template(values: dict[str, Any], *, change: ChangeRequest | None) -> None:
+    """Make a standard change follow its pre-approved template; refuse a template on any other type.
+
+    1. A standard change needs a template; a newly chosen one must be active (a template
+       retired later does not stop the changes already raised from it).
+    2. On a new choice, the template's plans (where left empty), likelihood and impact are
+       copied; afterwards they must stay the template's, since the template is the approval.
+    3. Services, when given, must be among those the template covers.
+    """
+    template = values.get("standard_template")
+    if template is not None and not isinstance(template, StandardChangeTemplate):
+        template = StandardChangeTemplate.objects.filter(pk=template).first()
+        if template is None:
+            raise ValidationError(
+                {"standard_template": "There is no such standard-change template. " + _template_choices()}
+            )
+        values["standard_template"] = template
+    if values["change_type"] != ChangeType.STANDARD:
+        if template is not None:
+            raise ValidationError(
+                {
+                    "standard_template": "Only standard changes are raised from a template; choose the type standard or no template."
+                }
+            )
+        return
+    if template is None:
+        raise ValidationError(
+            {"standard_template": "A standard change is raised from a pre-approved template. " + _template_choices()}
+        )
+    new_choice = change is None or change.standard_template_id != template.pk
+    if new_choice and not template.active:
+        raise ValidationError({"standard_template": f"“{template}” is retired. " + _template_choices()})
+    if new_choice:
+        values["likelihood"], values["impact"] = template.likelihood, template.impact
+        for name in ("implementation_plan", "rollback_plan"):
+            if not str(values.get(name) or "").strip() or change is not None:
+                values[name] = getattr(template, name)
+    errors = {
+        name: f"A standard change follows its template “{template}”: the {name.replace('_', ' ')} is the template's. "
+        "Raise a normal change to do it differently."
+        for name in TEMPLATE_FIELDS
+        if str(values.get(name) or "").strip() != str(getattr(template, name)).strip()
+    }
+    outside = [
+        name
+        for name in split_services(values["affected_services"])
+        if template.services and name not in template.services
+    ]
+    if outside:
+        errors["affected_services"] = (
+            f"The template “{template}” covers only {', '.join(template.services)}, not {', '.join(outside)}."
+        )
+    if errors:
+        raise ValidationError(errors)
+    if not values["affected_services"]:
+        values["affected_services"] = ", ".join(template.services)
 
 
 def _check_freeze(*, change: ChangeRequest, values: dict[str, Any], by: Any, override_reason: str) -> None:
@@ -134,14 +214,14 @@ def _check_freeze(*, change: ChangeRequest, values: dict[str, Any], by: Any, ove
                 "window_start": f"The window falls inside the freeze window {names}. A manager may override it with a reason."
             }
         )
-    if not has_role(by, workflow.DECIDERS):
+    if not rules.may_override_freeze(by):
         raise ValidationError({"freeze_override_reason": "Only a manager or admin may override a freeze window."})
     values["freeze_override_by"], values["freeze_override_reason"] = by, override_reason.strip()
 
 
 def change_create(*, by: Any, data: dict[str, Any], freeze_override_reason: str = "") -> ChangeRequest:
     """Raise a change request in Initiation, requested by ``by``."""
-    require_role(by, workflow.ANYONE_IN_AREA, "Only on-call engineers, managers and admins raise changes.")
+    rules.require(rules.may_raise(by), "Only on-call engineers, managers and admins raise changes.")
     values = {name: data.get(name) for name in EDITABLE_FIELDS}
     for name in ("change_type", "likelihood", "impact"):
         values[name] = values[name] or {"change_type": ChangeType.NORMAL}.get(name, Level.LOW)
@@ -161,19 +241,48 @@ def change_create(*, by: Any, data: dict[str, Any], freeze_override_reason: str 
     return change
 
 
-_NULLABLE = {"window_start", "window_end", "implementer", "freeze_override_by"}
+_NULLABLE = {"window_start", "window_end", "implementer", "freeze_override_by", "standard_template"}
 
 
 def change_update(
     *, change: ChangeRequest, by: Any, data: dict[str, Any], freeze_override_reason: str = ""
 ) -> ChangeRequest:
-    """Edit a change's content while it is still editable (before implementation)."""
+    """Edit a change's content while it is still editable (before implementation).
+
+    1. Only its requester, its implementer, a manager or an admin edits it (``rules.may_edit``).
+    2. Fields the workflow required on the change's way to its status may not be emptied.
+    3. After approval, an edit to what the approval covered (``workflow.REAPPROVAL_FIELDS``:
+       plans, risk and impact, services, window, type) sends the change back to Approval: the
+       approval is cleared, so a manager who is not the requester must approve it again, and the
+       history says which fields changed. A standard change's approval is its template, so it
+       stays where it is.
+    """
     if change.status not in workflow.EDITABLE_STATUSES:
         raise ValidationError({"status": f"A change in {change.get_status_display()} can no longer be edited."})
+    rules.require(
+        rules.may_edit(by, change), "Only the requester, the implementer, a manager or an admin may edit this change."
+    )
     if "change_type" in data and data["change_type"] != change.change_type and change.status != ChangeStatus.INITIATION:
         raise ValidationError({"change_type": "The type can only change during Initiation."})
+    template = data.get("standard_template", change.standard_template)
+    template_pk = template.pk if isinstance(template, StandardChangeTemplate) else template
+    if template_pk != change.standard_template_id and change.status != ChangeStatus.INITIATION:
+        raise ValidationError({"standard_template": "The standard-change template can only change during Initiation."})
     values = {name: data.get(name, getattr(change, name)) for name in EDITABLE_FIELDS}
-    values = _clean_values(values)
+    if "standard_template" not in data and values["change_type"] != ChangeType.STANDARD:
+        values["standard_template"] = None  # a change that stops being standard leaves its template
+    values = _clean_values(values, change=change)
+    _keep_window_minutes(values, change)
+    kept = workflow.fields_kept(change.status, values["change_type"])
+    emptied = [name for name in sorted(kept) if name in values and not str(values[name] or "").strip()]
+    if emptied:
+        raise ValidationError(
+            {
+                name: f"The {workflow.FIELD_LABELS[name]} was required to reach {change.get_status_display()}; "
+                "it cannot be emptied."
+                for name in emptied
+            }
+        )
     with transaction.atomic():
         _check_freeze(change=change, values=values, by=by, override_reason=freeze_override_reason)
         # Lock the row so a concurrent transition cannot interleave with the edit.
@@ -183,17 +292,44 @@ def change_update(
         changed = [name for name, value in values.items() if getattr(locked, name) != value]
         for name, value in values.items():
             setattr(locked, name, "" if value is None and name not in _NULLABLE else value)
+        approval_lost = [name for name in workflow.REAPPROVAL_FIELDS if name in changed]
+        send_back = (
+            approval_lost
+            and locked.approved_at is not None
+            and locked.status == ChangeStatus.PLANNING
+            and locked.change_type != ChangeType.STANDARD
+        )
+        if send_back:
+            locked.status, locked.status_changed_at = ChangeStatus.APPROVAL, timezone.now()
+            locked.approved_at = locked.approved_by = None
         locked.save()
         if changed:
             _history(locked, ChangeHistory.Kind.EDITED, by, "Changed: " + ", ".join(sorted(changed)) + ".")
         if freeze_override_reason and "freeze_override_reason" in changed:
             _history(locked, ChangeHistory.Kind.FREEZE_OVERRIDE, by, locked.freeze_override_reason)
+        if send_back:
+            # A new round of approval may be reminded about again.
+            ChangeReminder.objects.filter(change=locked, kind=ChangeReminder.Kind.APPROVAL_WAITING).delete()
+            labels = ", ".join(_field_label(name) for name in approval_lost)
+            _history(
+                locked, ChangeHistory.Kind.TRANSITION, by,
+                f"Back to Approval: the {labels} changed after approval, so the earlier approval no longer counts; "
+                "a manager who is not the requester must approve it again.",
+                ChangeStatus.PLANNING, ChangeStatus.APPROVAL,
+            )  # fmt: skip
     return locked
 
 
-def _refuse_role(transition: workflow.Transition) -> PermissionDenied:
-    names = ", ".join(sorted(role.value for role in transition.roles))
-    return PermissionDenied(f"“{transition.label}” ({transition.key}) needs one of these roles: {names}.")
+def _field_label(name: str) -> str:
+    return workflow.FIELD_LABELS.get(name, name.replace("_", " "))
+
+
+def _keep_window_minutes(values: dict[str, Any], change: ChangeRequest) -> None:
+    """Keep the stored window when the edit only dropped its seconds (the HTML form shows minutes)."""
+    for name in ("window_start", "window_end"):
+        stored, given = getattr(change, name), values.get(name)
+        if stored is not None and given is not None and stored.replace(second=0, microsecond=0) == given:
+            values[name] = stored
 
 
 def change_transition(
@@ -204,7 +340,8 @@ def change_transition(
     1. The transition must exist for the change's type and current status.
     2. ``by`` must hold one of its roles; a decision is never made by the requester.
     3. A reason is required where the table says so, and the required fields must be filled.
-    4. The move is a conditional UPDATE on the current status: if someone else moved the change
+    4. Implementation before the window starts needs a reason, recorded as the early start.
+    5. The move is a conditional UPDATE on the current status: if someone else moved the change
        first, nothing is written and the caller is told.
     """
     reason = (reason or "").strip()
@@ -224,10 +361,9 @@ def change_transition(
 def _apply(
     *, change: ChangeRequest, transition: workflow.Transition, by: Any, reason: str, close_code: str = ""
 ) -> ChangeRequest:
-    if not workflow.role_may(transition, user_roles(by)):
-        raise _refuse_role(transition)
-    if transition.decision and change.requester_id == by.pk:
-        raise PermissionDenied("You cannot approve or reject your own change; another manager must decide.")
+    refusal = rules.refusal(by, change, transition)
+    if refusal:
+        raise PermissionDenied(refusal)
     if transition.needs_reason and not reason:
         raise ValidationError({"reason": f"Give a reason to {transition.label.lower()}."})
     if close_code and close_code not in CloseCode.values:
@@ -249,7 +385,17 @@ def _apply(
             {"window_start": "The window falls inside a freeze window; a manager must override it with a reason first."}
         )
     now = timezone.now()
+    early_by = workflow.starts_early(transition, change.window_start, now=now)
+    if early_by is not None and not reason:
+        raise ValidationError(
+            {
+                "reason": f"The window starts at {_utc_text(change.window_start)}, "
+                f"{_duration_text(early_by)} from now; give an early-start reason to start implementation before it."
+            }
+        )
     updates: dict[str, Any] = {"status": transition.target, "status_changed_at": now, "updated_at": now}
+    if early_by is not None:
+        updates["early_start_reason"] = reason
     if transition.decision == "approve":
         updates.update(approved_by=by, approved_at=now)
     if transition.source == ChangeStatus.INITIATION and transition.target == ChangeStatus.PLANNING:
@@ -273,8 +419,25 @@ def _apply(
             transition.decision, ChangeHistory.Kind.TRANSITION
         )
         message = transition.label + (f": {reason}" if reason else "")
+        if early_by is not None:
+            message = (
+                f"{transition.label}, early start {_duration_text(early_by)} before the window "
+                f"({_utc_text(change.window_start)}): {reason}"
+            )
         _history(change, kind, by, message, transition.source, transition.target)
     return ChangeRequest.objects.get(pk=change.pk)
+
+
+def _utc_text(moment: datetime) -> str:
+    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+
+
+def _duration_text(duration: timedelta) -> str:
+    minutes = max(int(duration.total_seconds() // 60), 1)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    parts = [f"{days} d" if days else "", f"{hours} h" if hours else "", f"{minutes} min" if minutes else ""]
+    return " ".join(part for part in parts if part)
 
 
 def change_approve(*, change: ChangeRequest, by: Any, comment: str = "") -> ChangeRequest:
@@ -286,8 +449,7 @@ def change_approve(*, change: ChangeRequest, by: Any, comment: str = "") -> Chan
     ):
         return _apply(change=change, transition=workflow.RETROSPECTIVE_APPROVAL, by=by, reason=comment)
     if change.status != ChangeStatus.APPROVAL:
-        if not has_role(by, workflow.DECIDERS):
-            raise PermissionDenied("Only managers and admins approve changes.")
+        rules.require(rules.may_decide(by), "Only managers and admins approve changes.")
         raise ValidationError(
             {"status": f"This change is not waiting for approval (it is in {change.get_status_display()})."}
         )
@@ -297,8 +459,7 @@ def change_approve(*, change: ChangeRequest, by: Any, comment: str = "") -> Chan
 def change_reject(*, change: ChangeRequest, by: Any, reason: str) -> ChangeRequest:
     """Reject ``change``; a reason is required."""
     if change.status != ChangeStatus.APPROVAL:
-        if not has_role(by, workflow.DECIDERS):
-            raise PermissionDenied("Only managers and admins reject changes.")
+        rules.require(rules.may_decide(by), "Only managers and admins reject changes.")
         raise ValidationError(
             {"status": f"This change is not waiting for approval (it is in {change.get_status_display()})."}
         )
@@ -313,14 +474,14 @@ def change_stage_record(
     A stage may start only after the stage before it (by order) has passed, so Production
     cannot start before Pre-Production passed.
     """
-    require_role(by, workflow.WORKERS, "Only on-call engineers record deployment stages.")
+    rules.require(rules.may_work(by), "Only on-call engineers record deployment stages.")
     if outcome not in StageOutcome.values:
         raise ValidationError({"outcome": f"Choose one of: {', '.join(StageOutcome.values)}."})
     if outcome == StageOutcome.ROLLED_BACK and not rolled_back.strip():
         raise ValidationError({"rolled_back": "Say what was rolled back."})
     with transaction.atomic():
         locked = ChangeRequest.objects.select_for_update().get(pk=change.pk)
-        if locked.status not in workflow.STAGE_STATUSES:
+        if not rules.may_record_stages(by, locked):
             raise ValidationError(
                 {
                     "status": f"Deployment stages are recorded during implementation and verification, not in {locked.get_status_display()}."
@@ -364,12 +525,7 @@ def calendar_token_reset(*, user: Any) -> CalendarToken:
 
 def _remind_once(change: ChangeRequest, kind: str, now: datetime) -> bool:
     """Write the reminder's outbox row; return False when it was already written."""
-    try:
-        with transaction.atomic():
-            ChangeReminder.objects.create(change=change, kind=kind, sent_at=now)
-    except IntegrityError:
-        return False
-    return True
+    return insert_once(ChangeReminder, change=change, kind=kind, defaults={"sent_at": now})[1]
 
 
 def change_reminders_send(*, now: datetime | None = None) -> int:
@@ -416,7 +572,8 @@ def change_reminders_send(*, now: datetime | None = None) -> int:
             if not _remind_once(change, ChangeReminder.Kind.WINDOW_PASSED, now):
                 continue
             notification_send(
-                recipients=[change.requester, change.implementer],
+                # Someone who has since left the change roles sees no change data.
+                recipients=[user for user in (change.requester, change.implementer) if rules.may_view_changes(user)],
                 key=f"change-{change.pk}-window-passed",
                 subject=f"{change.reference}: its window ended before implementation was done",
                 body=f"{change.title}\nStatus: {change.get_status_display()}. Reschedule it or record the outcome.",
@@ -428,7 +585,7 @@ def change_reminders_send(*, now: datetime | None = None) -> int:
 
 def change_delete(*, change: ChangeRequest, by: Any) -> None:
     """Delete a change that never got past Initiation, or was cancelled (admins only)."""
-    require_role(by, [Role.ADMIN], "Only admins delete change requests.")
+    rules.require(rules.may_delete(by, change), "Only admins delete change requests.")
     if change.status not in (ChangeStatus.INITIATION, ChangeStatus.CANCELLED):
         raise ValidationError(
             {"status": "Only changes in Initiation or Cancelled can be deleted; the rest is history."}
@@ -438,7 +595,7 @@ def change_delete(*, change: ChangeRequest, by: Any) -> None:
 
 # Links to incidents -----------------------------------------------------------------------
 
-INCIDENT_LINKERS = (Role.ONCALL, Role.MANAGER, Role.ADMIN)
+INCIDENT_LINKERS = rules.INCIDENT_LINKERS
 
 
 @transaction.atomic
@@ -448,7 +605,9 @@ def change_link_incident(*, change: ChangeRequest, incident: Any, kind: str, by:
     Linking an already linked pair with another kind changes the kind; with the same kind
     it changes nothing. Every change of a link goes on the change's history.
     """
-    require_role(by, INCIDENT_LINKERS, "Only on-call engineers, managers and admins link incidents to changes.")
+    rules.require(
+        rules.may_link_incidents(by, change), "Only on-call engineers, managers and admins link incidents to changes."
+    )
     if kind not in IncidentLinkKind.values:
         raise ValidationError({"kind": f"Unknown kind {kind!r}; use caused or related."})
     label = IncidentLinkKind(kind).label.lower()
@@ -467,7 +626,9 @@ def change_link_incident(*, change: ChangeRequest, incident: Any, kind: str, by:
 @transaction.atomic
 def change_unlink_incident(*, change: ChangeRequest, incident: Any, by: Any) -> bool:
     """Remove the link between ``change`` and ``incident``; return False when there was none."""
-    require_role(by, INCIDENT_LINKERS, "Only on-call engineers, managers and admins link incidents to changes.")
+    rules.require(
+        rules.may_link_incidents(by, change), "Only on-call engineers, managers and admins link incidents to changes."
+    )
     deleted, _ = ChangeIncidentLink.objects.filter(change=change, incident=incident).delete()
     if deleted:
         _history(change, ChangeHistory.Kind.INCIDENT_UNLINKED, by, f"#{incident.pk} {incident.title}.")

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from changes import ical, selectors, services, workflow
+from changes import ical, rules, selectors, services, workflow
 from changes.forms import CLOSE_CODE_CHOICES, ChangeForm, FilterForm, StageForm
 from changes.models import (
     PROCESS_STATUSES,
@@ -28,7 +28,6 @@ from changes.models import (
 )
 from incidents.models import Incident
 from opsportal.notifications import absolute_url
-from opsportal.roles import AREA_ROLES, can_see_area, has_role, require_role
 from opsportal.today import TodaySection, register_today_section
 
 AREA = "changes"
@@ -36,7 +35,7 @@ PAGE_SIZE = 25
 
 
 def _require_area(request: HttpRequest) -> None:
-    require_role(request.user, AREA_ROLES[AREA])
+    rules.require(rules.may_view_changes(request.user), rules.VIEW_REFUSAL)
 
 
 @require_GET
@@ -62,14 +61,20 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "changes/index.html",
-        {"page": page, "changes": changes, "filter_form": form, "query": query.urlencode()},
+        {
+            "page": page,
+            "changes": changes,
+            "filter_form": form,
+            "query": query.urlencode(),
+            "may_raise": rules.may_raise(request.user),
+        },
     )
 
 
 @require_http_methods(["GET", "POST"])
 def change_new(request: HttpRequest) -> HttpResponse:
     """Raise a new change request."""
-    require_role(request.user, workflow.ANYONE_IN_AREA, "Only on-call engineers, managers and admins raise changes.")
+    rules.require(rules.may_raise(request.user), "Only on-call engineers, managers and admins raise changes.")
     form = ChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -150,18 +155,17 @@ def _detail_context(request: HttpRequest, change: ChangeRequest, **extra: Any) -
         "actions": actions,
         "close_codes": CLOSE_CODE_CHOICES,
         "stages": selectors.change_stages(change),
-        "may_record_stages": change.status in workflow.STAGE_STATUSES
-        and workflow.WORKERS & services.user_roles(request.user),
+        "may_record_stages": rules.may_record_stages(request.user, change),
         "stage_form": stage_form,
         "history": change.history.select_related("actor"),
         "overlaps": selectors.changes_with_overlaps_of(change),
         "freezes": selectors.freeze_windows_between(change.window_start, change.window_end)
         if change.window_start and change.window_end
         else [],
-        "may_edit": selectors.change_may_edit(request.user, change),
+        "may_edit": rules.may_edit(request.user, change),
         "incident_links": selectors.change_incident_links(change),
         "incident_flags": selectors.incident_flags([change]).get(change.pk, []),
-        "may_link_incidents": has_role(request.user, services.INCIDENT_LINKERS),
+        "may_link_incidents": rules.may_link_incidents(request.user, change),
         "link_kinds": [(IncidentLinkKind.RELATED, "Related"), (IncidentLinkKind.CAUSED, "Caused by this change")],
         **extra,
     }
@@ -223,7 +227,7 @@ def change_reject_view(request: HttpRequest, pk: int) -> HttpResponse:
 def change_stage_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Record a deployment stage's result."""
     change = selectors.change_for_user(request.user, pk)
-    require_role(request.user, workflow.WORKERS, "Only on-call engineers record deployment stages.")
+    rules.require(rules.may_work(request.user), "Only on-call engineers record deployment stages.")
     form = StageForm(request.POST)
     if not form.is_valid():
         return render(
@@ -245,7 +249,9 @@ def change_stage_view(request: HttpRequest, pk: int) -> HttpResponse:
 def change_incidents_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Link an incident to the change (caused or related), or unlink it with ``unlink``."""
     change = selectors.change_for_user(request.user, pk)
-    require_role(request.user, services.INCIDENT_LINKERS, "Only on-call engineers, managers and admins link incidents.")
+    rules.require(
+        rules.may_link_incidents(request.user, change), "Only on-call engineers, managers and admins link incidents."
+    )
     reference = request.POST.get("incident", "").strip().lstrip("#")
     incident = Incident.objects.filter(pk=int(reference)).first() if reference.isdigit() else None
     if incident is None:
@@ -343,7 +349,7 @@ def calendar_feed(request: HttpRequest) -> HttpResponse:
     if not token:
         raise Http404("No such calendar.")
     holder = get_object_or_404(CalendarToken.objects.select_related("user"), token=token)
-    if not can_see_area(holder.user, AREA):
+    if not rules.may_view_changes(holder.user):
         raise PermissionDenied("This calendar's owner may no longer see changes.")
     events = []
     for change in selectors.scheduled_changes():
@@ -374,7 +380,7 @@ def calendar_feed(request: HttpRequest) -> HttpResponse:
 @register_today_section(AREA)
 def today_section(request: HttpRequest) -> TodaySection | None:
     """Return changes awaiting the user's approval and the user's changes scheduled today."""
-    if not request.user.is_authenticated or not can_see_area(request.user, AREA):
+    if not request.user.is_authenticated or not rules.may_view_changes(request.user):
         return None
     zone = timezone.get_current_timezone()
     start = datetime.combine(timezone.localdate(), time.min, tzinfo=zone)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from opsportal.roles import Role
 
@@ -54,6 +55,7 @@ FIELD_LABELS = {
     "window_end": "window end",
     "approved_at": "approval",
     "close_code": "close code",
+    "standard_template": "standard-change template",
 }
 
 
@@ -80,7 +82,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(INITIATION, ASSESSMENT, "Submit for assessment", frozenset({NORMAL}), WORKERS | DECIDERS,
                required=("business_justification",)),
     Transition(INITIATION, PLANNING, "Start planning (pre-approved)", frozenset({STANDARD}), WORKERS | DECIDERS,
-               required=("business_justification",)),
+               required=("business_justification", "standard_template")),
     Transition(INITIATION, APPROVAL, "Request emergency approval", frozenset({EMERGENCY}), WORKERS | DECIDERS,
                required=("business_justification",)),
     Transition(INITIATION, IMPLEMENTATION, "Implement now, approve after", frozenset({EMERGENCY}), WORKERS,
@@ -120,6 +122,12 @@ RETROSPECTIVE_APPROVAL = Transition(
 
 # Statuses in which a change's content (plans, window, services) may still be edited.
 EDITABLE_STATUSES = frozenset({INITIATION, ASSESSMENT, APPROVAL, PLANNING})
+# What an approval covers: after approval, editing any of these sends the change back to
+# Approval and the approval no longer counts (a standard change's approval is its template).
+REAPPROVAL_FIELDS = (
+    "change_type", "implementation_plan", "rollback_plan", "verification_plan",
+    "likelihood", "impact", "risk", "affected_services", "window_start", "window_end",
+)  # fmt: skip
 # Statuses in which deployment stages are recorded.
 STAGE_STATUSES = frozenset({IMPLEMENTATION, VERIFICATION})
 
@@ -154,6 +162,35 @@ def missing_fields(transition: Transition, values: dict[str, object]) -> list[st
         if value is None or (isinstance(value, str) and not value.strip()):
             missing.append(name)
     return missing
+
+
+def starts_early(transition: Transition, window_start: datetime | None, *, now: datetime) -> timedelta | None:
+    """Return how long before ``window_start`` making ``transition`` now would start implementation, or None.
+
+    Elapsed time between two aware instants. None when the move is not into Implementation,
+    there is no window, or the window has started. Starting early needs a reason, recorded.
+    """
+    if transition.target != IMPLEMENTATION or transition.source == transition.target:
+        return None
+    if window_start is None or window_start <= now:
+        return None
+    return window_start - now
+
+
+def fields_kept(status: str, change_type: str) -> set[str]:
+    """Return the fields a change in ``status`` must keep filled: those required on its way there.
+
+    The union of the required fields of every transition for ``change_type`` that leads to a
+    step up to ``status`` (a normal change in Planning was approved with a rollback plan, so it
+    may not blank it). Workflow facts such as the approval itself are not content, so not listed.
+    """
+    reached = step_index(status)
+    kept: set[str] = set()
+    for transition in TRANSITIONS:
+        target = step_index(transition.target)
+        if change_type in transition.types and 0 < target <= reached and transition.target != transition.source:
+            kept.update(name for name in transition.required if name not in ("approved_at", "close_code"))
+    return kept
 
 
 def step_index(status: str) -> int:

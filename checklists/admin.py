@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
 from django.db import models
 from simple_history.admin import SimpleHistoryAdmin
 
 from checklists.forms import ChecklistTemplateAdminForm
 from checklists.models import ChecklistItem, ChecklistRun, ChecklistTemplate, RunItem
+from opsportal.admin import ReadOnlyAdmin, ReadOnlyInline
 
 
 class ChecklistItemInline(admin.TabularInline):
@@ -52,19 +51,14 @@ class ChecklistTemplateAdmin(SimpleHistoryAdmin):
         return template.schedule_text()
 
 
-class RunItemInline(admin.TabularInline):
+class RunItemInline(ReadOnlyInline):
     model = RunItem
-    extra = 0
-    can_delete = False
     fields = ["position", "text", "done_by", "done_at", "note", "problem", "problem_note"]
     readonly_fields = fields
 
-    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
 
 @admin.register(ChecklistRun)
-class ChecklistRunAdmin(admin.ModelAdmin):
+class ChecklistRunAdmin(ReadOnlyAdmin):
     """Runs are read here; they change only through ticking and the sweeps."""
 
     inlines = [RunItemInline]
@@ -73,9 +67,3 @@ class ChecklistRunAdmin(admin.ModelAdmin):
     date_hierarchy = "opens_at"
     list_select_related = ["template"]
     readonly_fields = [field.name for field in ChecklistRun._meta.fields]
-
-    def has_add_permission(self, request: Any) -> bool:
-        return False
-
-    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
-        return False

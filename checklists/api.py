@@ -5,8 +5,10 @@
   ``template`` (id); ``runs/{id}/``: one run with its items.
 - Item actions, on the item's own URL: ``POST items/{id}/tick/`` (optional ``note``),
   ``items/{id}/untick/``, ``items/{id}/note/`` (``note``), ``items/{id}/problem/``
-  (``problem_note``). Only members of the owning group, managers and admins may use them;
-  others get 403 with a message. ``GET items/{id}/`` returns the item.
+  (``problem_note``). Only members of the owning group, managers and admins may use them
+  (:mod:`checklists.rules`); others get 403 with a message. A run whose window has ended,
+  or a calendar run that has not opened yet, answers 409 saying why (and when it opens).
+  ``GET items/{id}/`` returns the item.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 
 import django_filters
 from django.db.models import Prefetch, QuerySet
-from rest_framework import mixins, viewsets
+from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -34,6 +36,14 @@ from checklists.serializers import (
     TickInputSerializer,
 )
 from opsportal.permissions import area_permission
+
+
+class RunClosedConflict(exceptions.APIException):
+    """409: the run takes no write now (its window ended, or it has not opened)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+    default_detail = "This checklist run takes no changes now."
 
 
 class TemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -95,6 +105,11 @@ class RunItemViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     def get_object(self) -> RunItem:
         write = self.request.method not in ("GET", "HEAD", "OPTIONS")
         return selectors.run_item_for_user(self.request.user, int(self.kwargs["pk"]), write=write)
+
+    def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, services.RunClosed):
+            exc = RunClosedConflict(exc.message)
+        return super().handle_exception(exc)
 
     def _answer(self, item: RunItem) -> Response:
         return Response(RunItemSerializer(item).data)

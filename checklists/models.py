@@ -52,7 +52,14 @@ class ChecklistTemplate(models.Model):
     frequency = models.CharField(max_length=16, choices=Frequency.choices, default=Frequency.DAILY)
     time_of_day = models.TimeField(null=True, blank=True, help_text="Local time in the portal's time zone.")
     weekdays = models.JSONField(default=list, blank=True, help_text="0 = Monday … 6 = Sunday.")
-    week_of_month = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Week N is days 7N−6 to 7N.")
+    week_of_month = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text=(
+            "Week N is days 7N−6 to 7N; the fourth week runs to the month’s last day. "
+            "A run whose first day is not a working day opens on the next one."
+        ),
+    )
     day_of_month = models.PositiveSmallIntegerField(null=True, blank=True)
     due_after = models.DurationField(
         null=True, blank=True, help_text="How long after opening a run falls due (empty: the frequency's default)."

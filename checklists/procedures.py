@@ -9,7 +9,9 @@ template, owned by the Ops staff group:
 - only a time ("Morning Startup (8:00 AM)") → daily at that time.
 
 Templates are found again by a stable key (frequency and a slug of the name), so a second
-import updates them in place; their items are rewritten only when they changed.
+import updates them in place, through ``checklists.services.checklist_template_upsert``:
+only what nobody edited in admin since the last import takes the document's values; the
+rest is reported as a conflict. Templates whose heading left the document are deactivated.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from datetime import time
 from django.contrib.auth.models import Group
 from django.utils.text import slugify
 
-from checklists.models import ChecklistItem, ChecklistTemplate, Frequency
+from checklists.models import Frequency
+from checklists.services import checklist_template_upsert, checklist_templates_retire
 from opsportal.procedures.document import ProcedureError, Section
 from opsportal.procedures.registry import LoadResult, register_loader
 from opsportal.roles import Role
@@ -58,53 +61,31 @@ def _schedule_of(section: Section) -> dict[str, object]:
 
 
 def _load_template(section: Section, parent: Section, owner: Group, result: LoadResult) -> None:
-    texts = [entry.text for entry in section.entries]
     for entry in section.entries:
         if len(entry.text) > 500:
             raise ProcedureError(entry.line, "a checklist item is longer than 500 characters.")
     values = _schedule_of(section)
     key = template_key(section.name, str(values["frequency"]))
     description = " ".join(section.paragraphs) or f"From “{parent.name}” in the procedures document."
-    template = ChecklistTemplate.objects.filter(key=key).first()
-    if template is None:
-        template = ChecklistTemplate.objects.create(
-            key=key, name=section.name, description=description, owner_group=owner, **values
-        )
-        ChecklistItem.objects.bulk_create(
-            ChecklistItem(template=template, position=index, text=text) for index, text in enumerate(texts, start=1)
-        )
-        result.created += 1
-        result.details.append(f"created {template.name}")
-        return
-    changed = False
-    wanted = {"name": section.name, "description": description, **values}
-    for field, value in wanted.items():
-        if getattr(template, field) != value:
-            setattr(template, field, value)
-            changed = True
-    if changed:
-        template.save()  # a full save, so the edit history records it
-    current = list(template.items.order_by("position", "pk"))
-    if [item.text for item in current] != texts:
-        for index, text in enumerate(texts, start=1):
-            if index <= len(current):
-                item = current[index - 1]
-                if item.text != text or item.position != index:
-                    item.text, item.position = text, index
-                    item.save(update_fields=["text", "position"])
-            else:
-                ChecklistItem.objects.create(template=template, position=index, text=text)
-        for item in current[len(texts) :]:
-            item.delete()
-        changed = True
-    if changed:
-        result.updated += 1
-        result.details.append(f"updated {template.name}")
-    else:
-        result.unchanged += 1
+    checklist_template_upsert(
+        key=key,
+        values={"name": section.name, "description": description, **values},
+        create_values={"owner_group": owner},
+        items=[(entry.text, entry.line) for entry in section.entries],
+        heading=section.title,
+        line=section.line,
+        result=result,
+    )
 
 
-@register_loader("checklists.calendar", claims=claims_scheduled_checklists, order=10)
+def retire_scheduled_checklists(keep: set[str]) -> LoadResult:
+    """Deactivate the calendar templates this loader imported before whose heading is gone."""
+    return checklist_templates_retire(keep=keep)
+
+
+@register_loader(
+    "checklists.calendar", claims=claims_scheduled_checklists, order=10, retire=retire_scheduled_checklists
+)
 def load_scheduled_checklists(section: Section) -> LoadResult:
     """Create or update one template per scheduled child of ``section``."""
     owner, _ = Group.objects.get_or_create(name=Role.OPS.value)

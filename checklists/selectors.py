@@ -6,34 +6,27 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from checklists import rules
 from checklists.models import ChecklistRun, ChecklistTemplate, RunItem, RunStatus
 from opsportal import clock
-from opsportal.roles import AREA_ROLES, Role, has_role, require_role
+from opsportal.roles import Role, has_role
 
 AREA = "checklists"
-TICK_DENIED = "Only members of the group that owns this checklist ({group}), managers and admins may change it."
+TICK_DENIED = rules.WRITE_DENIED
 
 
 def user_may_tick(user: Any, run: ChecklistRun) -> bool:
-    """Return True when ``user`` may tick ``run``: owning-group member, manager or admin."""
-    if has_role(user, (Role.MANAGER, Role.ADMIN)):
-        return True
-    if not user.is_authenticated or not user.is_active:
-        return False
-    cache = getattr(user, "_checklist_group_ids", None)
-    if cache is None:
-        cache = user._checklist_group_ids = set(user.groups.values_list("pk", flat=True))
-    return run.template.owner_group_id in cache
+    """Return True when ``user`` may change the items of ``run`` (see :mod:`checklists.rules`)."""
+    return rules.may_write_run(user, run)
 
 
 def templates_visible(user: Any) -> QuerySet[ChecklistTemplate]:
     """Return every template, with its group, for a user who may see the area."""
-    require_role(user, AREA_ROLES[AREA])
+    rules.require_view(user)
     return ChecklistTemplate.objects.select_related("owner_group").order_by(
         "frequency", "week_of_month", "time_of_day", "name"
     )
@@ -41,7 +34,7 @@ def templates_visible(user: Any) -> QuerySet[ChecklistTemplate]:
 
 def runs_visible(user: Any) -> QuerySet[ChecklistRun]:
     """Return all runs (with template and group) for a user who may see the area."""
-    require_role(user, AREA_ROLES[AREA])
+    rules.require_view(user)
     return ChecklistRun.objects.select_related("template__owner_group")
 
 
@@ -65,13 +58,13 @@ def run_items(run: ChecklistRun) -> list[RunItem]:
 
 def run_item_for_user(user: Any, pk: int, *, write: bool = False) -> RunItem:
     """Return the run item ``pk`` (with run and template); with ``write``, check the user may tick it."""
-    require_role(user, AREA_ROLES[AREA])
+    rules.require_view(user)
     try:
         item = RunItem.objects.select_related("run__template__owner_group").get(pk=pk)
     except RunItem.DoesNotExist:
         raise Http404("No such checklist item.") from None
-    if write and not user_may_tick(user, item.run):
-        raise PermissionDenied(TICK_DENIED.format(group=item.run.template.owner_group.name))
+    if write:
+        rules.require(rules.may_write_run(user, item.run), item.run)
     return item
 
 
@@ -96,6 +89,16 @@ def runs_for_today(user: Any, *, now: datetime | None = None) -> list[ChecklistR
         .select_related("template")
         .order_by("opens_at", "name")
     )
+
+
+def split_open_and_upcoming(
+    runs: list[ChecklistRun], *, now: datetime
+) -> tuple[list[ChecklistRun], list[ChecklistRun]]:
+    """Return (runs open by ``now``, runs that open later), keeping their order.
+
+    A run that has not opened takes no tick yet, so Today lists it as upcoming, not open.
+    """
+    return [run for run in runs if run.opens_at <= now], [run for run in runs if run.opens_at > now]
 
 
 @dataclass

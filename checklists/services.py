@@ -10,14 +10,16 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from checklists import rules
 from checklists import schedule as calendar_rules
 from checklists.models import (
     ACTIVE_STATUSES,
     NOTE_MAX_LENGTH,
+    ChecklistItem,
     ChecklistRun,
     ChecklistTemplate,
     Frequency,
@@ -26,12 +28,38 @@ from checklists.models import (
 )
 from opsportal import clock
 from opsportal.clock import portal_zone
+from opsportal.models import ImportedRecord
+from opsportal.outbox import insert_once
+from opsportal.procedures.provenance import Outcome, current_session, imported_row_apply, imported_row_remove
+from opsportal.procedures.registry import LoadResult
 
 # How far back the beat task looks for periods it may have missed while workers were down.
 LOOKBACK_DAYS = 2
 
 
 # Generation -----------------------------------------------------------------------------------
+
+
+def business_working_day() -> calendar_rules.WorkingDay:
+    """Return "is this local date a working day?" for the incidents app's default business calendar.
+
+    A working day is a weekday with working hours that is not a holiday. A calendar with no
+    working time at all makes every day a working day.
+    """
+    from incidents.selectors import business_calendar  # incidents builds on checklists: import late
+
+    calendar = business_calendar()
+    working_weekdays = {
+        weekday for weekday, intervals in calendar.working_hours.items() if any(start < end for start, end in intervals)
+    }
+    if not working_weekdays:
+        return calendar_rules.every_day
+    holidays = calendar.holidays
+
+    def working_day(day: date) -> bool:
+        return day.weekday() in working_weekdays and day not in holidays
+
+    return working_day
 
 
 @dataclass
@@ -43,30 +71,37 @@ class GenerateResult:
     existing: int = 0
 
 
-def _run_create(*, template: ChecklistTemplate, fields: dict[str, Any], items: list[Any]) -> ChecklistRun | None:
-    """Create a run with copies of ``items`` in a savepoint; return None when it exists already.
+def _run_create(
+    *, template: ChecklistTemplate, unique: dict[str, Any], fields: dict[str, Any], items: list[Any]
+) -> ChecklistRun | None:
+    """Create a run with copies of ``items``; return None when it exists already.
 
-    The unique constraint decides: a concurrent creator blocks on the index until the first
-    commits, then gets IntegrityError, and its savepoint rolls back only this run.
+    The unique constraint on (template, ``unique``) decides through ``insert_once``: a
+    concurrent creator blocks on the index until the first commits, then finds its run.
+    The run and its items commit together or not at all.
     """
-    try:
-        with transaction.atomic():
-            run = ChecklistRun.objects.create(template=template, name=template.name, items_total=len(items), **fields)
-            RunItem.objects.bulk_create(
-                RunItem(
-                    run=run,
-                    template_item=item,
-                    position=index,
-                    text=item.text,
-                    help_text=item.help_text,
-                    link=item.link,
-                    required=item.required,
-                    evidence_required=item.evidence_required,
-                )
-                for index, item in enumerate(items, start=1)
+    with transaction.atomic():
+        run, created = insert_once(
+            ChecklistRun,
+            template=template,
+            **unique,
+            defaults={"name": template.name, "items_total": len(items), **fields},
+        )
+        if not created:
+            return None
+        RunItem.objects.bulk_create(
+            RunItem(
+                run=run,
+                template_item=item,
+                position=index,
+                text=item.text,
+                help_text=item.help_text,
+                link=item.link,
+                required=item.required,
+                evidence_required=item.evidence_required,
             )
-    except IntegrityError:
-        return None
+            for index, item in enumerate(items, start=1)
+        )
     return run
 
 
@@ -81,7 +116,9 @@ def runs_generate(
 ) -> GenerateResult:
     """Create the runs that open on each local date from ``start`` to ``end``; idempotent.
 
-    1. Read the active scheduled templates and their items once.
+    1. Read the active scheduled templates and their items once, and (when a monthly or
+       quarterly one is among them) the default business calendar, so such a run whose
+       first day is a weekend or holiday opens on the next working day.
     2. For each date and template whose schedule opens that day, compute the window in the
        portal's zone; with ``skip_before_creation`` (the beat task), skip a period whose
        window closed before the template existed, so a new template brings no missed backlog.
@@ -106,21 +143,26 @@ def runs_generate(
         )
     )
     days = list(calendar_rules.dates_between(start, end))
+    working_day = (
+        business_working_day()
+        if any(template.frequency in (Frequency.MONTHLY, Frequency.QUARTERLY) for template in templates)
+        else calendar_rules.every_day
+    )
     for index, day in enumerate(days, start=1):
         for template in templates:
-            if not calendar_rules.occurs_on(template.schedule, day):
+            if not calendar_rules.occurs_on(template.schedule, day, working_day):
                 continue
             if (template.pk, day) in existing:
                 result.existing += 1
                 continue
-            window = calendar_rules.run_window(template.schedule, day, zone)
+            window = calendar_rules.run_window(template.schedule, day, zone, working_day)
             if skip_before_creation and window.missed_at <= template.created_at:
                 continue  # the period ended before the template existed: nothing was ever due
             missed = window.missed_at <= now
             run = _run_create(
                 template=template,
+                unique={"period_date": day},
                 fields={
-                    "period_date": day,
                     "opens_at": window.opens_at,
                     "due_at": window.due_at,
                     "missed_at": window.missed_at,
@@ -173,9 +215,8 @@ def run_create_for_subject(
         return run
     run = _run_create(
         template=template,
+        unique={"subject_content_type": content_type, "subject_object_id": subject.pk},
         fields={
-            "subject_content_type": content_type,
-            "subject_object_id": subject.pk,
             "opens_at": opens_at,
             "due_at": None if without_deadline else (due_at or clock.after(opens_at, template.effective_due_after())),
             "status": RunStatus.OPEN,
@@ -233,17 +274,55 @@ def _clean_note(note: str, *, field: str = "note") -> str:
     return note
 
 
-def _run_lock(item: RunItem) -> ChecklistRun:
-    """Lock the item's run row and refuse changes to a missed run.
+class RunClosed(Exception):
+    """The run does not take this write now: its window has ended, or it has not opened yet.
+
+    Shown as 409 by the API and as a message on the item by the pages.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _local_text(instant: datetime) -> str:
+    zone = portal_zone()
+    return f"{timezone.localtime(instant, zone):%H:%M on %d %b %Y} ({zone.key})"
+
+
+def run_refusal(run: ChecklistRun, *, now: datetime) -> str:
+    """Return why ``run`` takes no write at ``now``, or "" when it does.
+
+    1. A missed run, or a run whose window has ended (``missed_at`` passed), is closed to
+       every write: tick, untick, note and problem flags. What was done stays as recorded.
+    2. A calendar run that has not opened yet takes no write, and says when it opens.
+       Runs attached to an incident or a change may be worked from the start: responders
+       do not wait for a phase's nominal opening.
+    """
+    if run.status == RunStatus.MISSED:
+        return "This run was missed: its window closed before it was completed, so it can no longer be changed."
+    if run.missed_at is not None and now >= run.missed_at:
+        return f"This run's window closed at {_local_text(run.missed_at)}: it can no longer be changed."
+    if run.period_date is not None and now < run.opens_at:
+        return f"This run has not opened yet: it opens at {_local_text(run.opens_at)}."
+    return ""
+
+
+def _run_lock(item: RunItem, *, by: Any, allowed: Callable[[Any, RunItem], bool], now: datetime) -> ChecklistRun:
+    """Lock the item's run row, check ``allowed(by, item)`` and that the run takes writes now.
 
     Every tick of a run takes this lock first, so the recount that follows sees every tick
-    committed before it: two people ticking different items both count.
+    committed before it: two people ticking different items both count. Raise
+    PermissionDenied when the rules refuse ``by``, RunClosed outside the run's window.
     """
-    run = ChecklistRun.objects.select_for_update().get(pk=item.run_id)
-    if run.status == RunStatus.MISSED:
-        raise ValidationError(
-            "This run was missed: its window closed before it was completed, so it can no longer be changed."
-        )
+    run = (
+        ChecklistRun.objects.select_for_update(of=("self",)).select_related("template__owner_group").get(pk=item.run_id)
+    )
+    item.run = run
+    rules.require(allowed(by, item), run)
+    refusal = run_refusal(run, now=now)
+    if refusal:
+        raise RunClosed(refusal)
     return run
 
 
@@ -280,13 +359,14 @@ def _item_reload(item: RunItem) -> RunItem:
 def run_item_tick(*, item: RunItem, by: Any, note: str = "") -> RunItem:
     """Tick ``item`` as done by ``by`` (with an optional note); ticking twice changes nothing.
 
-    Raise ValidationError when the run was missed, the item needs evidence and no note was
-    given (field ``note``), or the note is too long (field ``note``).
+    Raise PermissionDenied when the rules refuse ``by``, RunClosed outside the run's window,
+    ValidationError when the item needs evidence and no note was given (field ``note``) or
+    the note is too long (field ``note``).
     """
     note = _clean_note(note)
     now = timezone.now()
     with transaction.atomic():
-        run = _run_lock(item)
+        run = _run_lock(item, by=by, allowed=rules.may_tick, now=now)
         current = RunItem.objects.get(pk=item.pk)
         if current.evidence_required and not (note or current.note):
             raise ValidationError({"note": "This item needs evidence: write a note saying what you checked."})
@@ -303,7 +383,7 @@ def run_item_untick(*, item: RunItem, by: Any) -> RunItem:
     """Clear the tick of ``item``; a completed run goes back to in progress."""
     now = timezone.now()
     with transaction.atomic():
-        run = _run_lock(item)
+        run = _run_lock(item, by=by, allowed=rules.may_untick, now=now)
         if RunItem.objects.filter(pk=item.pk, done_at__isnull=False).exists():
             _subject_item_changed(item=item, run=run, by=by, done=False, now=now)
         RunItem.objects.filter(pk=item.pk, done_at__isnull=False).update(done_by=None, done_at=None)
@@ -315,7 +395,7 @@ def run_item_note(*, item: RunItem, by: Any, note: str) -> RunItem:
     """Write ``note`` on ``item`` (an empty note clears it, unless the ticked item needs evidence)."""
     note = _clean_note(note)
     with transaction.atomic():
-        _run_lock(item)
+        _run_lock(item, by=by, allowed=rules.may_note, now=timezone.now())
         current = RunItem.objects.get(pk=item.pk)
         if not note and current.evidence_required and current.done_at is not None:
             raise ValidationError({"note": "This ticked item needs evidence: the note cannot be empty."})
@@ -329,7 +409,7 @@ def run_item_flag_problem(*, item: RunItem, by: Any, note: str) -> RunItem:
     if not note:
         raise ValidationError({"problem_note": "Say what the problem is."})
     with transaction.atomic():
-        _run_lock(item)
+        _run_lock(item, by=by, allowed=rules.may_flag_problem, now=timezone.now())
         RunItem.objects.filter(pk=item.pk).update(
             problem=True, problem_note=note, problem_by=by, problem_at=timezone.now()
         )
@@ -339,7 +419,7 @@ def run_item_flag_problem(*, item: RunItem, by: Any, note: str) -> RunItem:
 def run_item_clear_problem(*, item: RunItem, by: Any) -> RunItem:
     """Remove the "problem found" flag of ``item``."""
     with transaction.atomic():
-        _run_lock(item)
+        _run_lock(item, by=by, allowed=rules.may_flag_problem, now=timezone.now())
         RunItem.objects.filter(pk=item.pk).update(problem=False, problem_note="", problem_by=None, problem_at=None)
     return _item_reload(item)
 
@@ -358,7 +438,9 @@ def run_backfill(*, run: ChecklistRun, by: Any, ticked: int, finished_at: dateti
     """Record a past run as ticked by ``by``: its first ``ticked`` items, done by ``finished_at``.
 
     Used by the demo seeder to write a believable history; the status follows from the ticks
-    (missed when not all required items were ticked before the window closed).
+    (missed when not all required items were ticked before the window closed). Seeding
+    writes the past on purpose, so neither the rules nor the run's window apply here; no
+    view, API or task calls it.
     """
     items = list(run.items.order_by("position", "pk"))
     with transaction.atomic():
@@ -431,4 +513,122 @@ def runs_sweep(*, now: datetime | None = None) -> SweepResult:
     ).values_list("pk", flat=True)
     for run_id in list(overdue):
         result.reminded += int(run_remind_overdue(run_id=run_id, now=now))
+    return result
+
+
+# Templates from procedures documents ----------------------------------------------------------
+
+TEMPLATE_SOURCE_PREFIX = "checklists.template:"
+ITEM_FIELDS = ("text", "position")
+
+
+def _template_source_key(key: str) -> str:
+    return f"{TEMPLATE_SOURCE_PREFIX}{key}"
+
+
+def checklist_template_upsert(
+    *,
+    key: str,
+    values: dict[str, Any],
+    items: list[tuple[str, int]],
+    heading: str,
+    line: int,
+    result: LoadResult,
+    create_values: dict[str, Any] | None = None,
+) -> ChecklistTemplate | None:
+    """Create or update the template ``key`` and its items from a procedures document.
+
+    The one write path of every procedure loader that makes checklist templates (the
+    calendar checklists and the incident response phases). ``values`` are the fields the
+    document sets; ``create_values`` (the owning group) are set only on creation; ``items``
+    are (text, line) in order. Through :mod:`opsportal.procedures.provenance`:
+
+    1. the template, and each item, takes the document's values only where nobody edited
+       it since the last import; edited ones are kept and listed in ``result.conflicts``
+       (the import's ``--overwrite`` replaces them);
+    2. items the document dropped are removed unless edited since; items added in admin
+       (not from the document) are left alone;
+    3. a template the import retired because its heading had gone is active again.
+
+    Runs already created keep the items they copied. Return the template (None when an
+    admin deleted it and the import keeps it deleted).
+    """
+    source_key = _template_source_key(key)
+    was_retired = ImportedRecord.objects.filter(source_key=source_key, retired_at__isnull=False).exists()
+    label = f"checklist “{values['name']}”"
+    template, outcome = imported_row_apply(
+        model=ChecklistTemplate,
+        source_key=source_key,
+        values=values,
+        natural={"key": key},
+        create_values=create_values,
+        label=label,
+        heading=heading,
+        line=line,
+        result=result,
+        save=lambda obj, fields: obj.save(),  # a full save, so the edit history records it
+    )
+    if not isinstance(template, ChecklistTemplate):
+        return None
+    item_result = LoadResult()
+    kept: set[str] = set()
+    for index, (text, item_line) in enumerate(items, start=1):
+        item_key = f"{source_key}/item-{index}"
+        kept.add(item_key)
+        imported_row_apply(
+            model=ChecklistItem,
+            source_key=item_key,
+            values={"text": text, "position": index},
+            natural={"template": template, "position": index},
+            label=f"{label}, item {index}",
+            heading=heading,
+            line=item_line,
+            result=item_result,
+        )
+    dropped = ImportedRecord.objects.filter(source_key__startswith=f"{source_key}/item-").exclude(source_key__in=kept)
+    for record in dropped:
+        imported_row_remove(
+            record=record,
+            fields=ITEM_FIELDS,
+            label=f"{label}, {record.source_key.rsplit('/', 1)[1]}",
+            result=item_result,
+        )
+    result.conflicts.extend(item_result.conflicts)
+    items_changed = bool(item_result.created or item_result.updated)
+    if was_retired and not template.is_active:
+        ChecklistTemplate.objects.filter(pk=template.pk).update(is_active=True)
+        template.is_active = True
+        result.details.append(f"reactivated {label}: its heading is back in the document")
+        items_changed = True
+    ImportedRecord.objects.filter(source_key=source_key).update(retired_at=None)
+    if items_changed and outcome == Outcome.UNCHANGED:
+        result.unchanged -= 1
+        result.updated += 1
+        result.details.append(f"updated {label}")
+    return template
+
+
+def checklist_templates_retire(*, keep: set[str]) -> LoadResult:
+    """Deactivate the templates the running import's loader made before and whose heading is gone.
+
+    Called once per import for each template loader, with the source keys it wrote this
+    time. A deactivated template generates no new runs and attaches to no new incident;
+    its runs and history are kept, and a later import that finds the heading again
+    reactivates it. Return a LoadResult whose ``deactivated`` names each one.
+    """
+    session = current_session()
+    result = LoadResult()
+    content_type = ContentType.objects.get_for_model(ChecklistTemplate)
+    gone = (
+        ImportedRecord.objects.filter(loader=session.loader, content_type=content_type, retired_at__isnull=True)
+        .exclude(source_key__in=keep)
+        .order_by("source_key")
+    )
+    for record in gone:
+        template = ChecklistTemplate.objects.filter(pk=record.object_id).first()
+        if template is None:
+            continue
+        if ChecklistTemplate.objects.filter(pk=template.pk, is_active=True).update(is_active=False) == 1:
+            result.deactivated.append(f"{template.name} (its heading “{record.heading}” is no longer in the document)")
+        ImportedRecord.objects.filter(pk=record.pk).update(retired_at=session.now)
     return result

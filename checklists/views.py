@@ -12,11 +12,10 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from checklists import selectors, services
+from checklists import rules, selectors, services
 from checklists.forms import HistoryFilterForm, NoteForm, ProblemForm
 from checklists.models import ChecklistRun, RunItem
 from opsportal.errors import Conflict
-from opsportal.roles import AREA_ROLES, can_see_area, require_role
 from opsportal.today import TodaySection, register_today_section
 
 AREA = "checklists"
@@ -37,7 +36,7 @@ def _item_context(request: HttpRequest, item: RunItem, run: ChecklistRun, **extr
     return {
         "item": item,
         "run": run,
-        "can_tick": selectors.user_may_tick(request.user, run),
+        "can_tick": rules.may_write_run(request.user, run) and not services.run_refusal(run, now=timezone.now()),
         "declare_url": incident_declare_url(item) if item.problem and not raised_url else "",
         "raised_url": raised_url,
         "errors": extra.pop("errors", {}),
@@ -54,14 +53,20 @@ def _run_badge(run: ChecklistRun, now: Any) -> str:
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
     """Show the area's front page: my open runs, every template and its schedule."""
-    require_role(request.user, AREA_ROLES[AREA])
+    rules.require_view(request.user)
     now = timezone.now()
-    runs = selectors.runs_for_today(request.user, now=now)
+    runs, upcoming = selectors.split_open_and_upcoming(selectors.runs_for_today(request.user, now=now), now=now)
     templates = list(selectors.templates_visible(request.user))
     return render(
         request,
         "checklists/index.html",
-        {"runs": runs, "templates": templates, "now": now, "overdue": {run.pk for run in runs if _run_badge(run, now)}},
+        {
+            "runs": runs,
+            "upcoming": upcoming,
+            "templates": templates,
+            "now": now,
+            "overdue": {run.pk for run in runs if _run_badge(run, now)},
+        },
     )
 
 
@@ -69,7 +74,8 @@ def index(request: HttpRequest) -> HttpResponse:
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Show one run: its items, who ticked them and when, and the progress bar."""
     run = selectors.run_for_user(request.user, pk)
-    can_tick = selectors.user_may_tick(request.user, run)
+    refusal = services.run_refusal(run, now=timezone.now())
+    can_tick = rules.may_write_run(request.user, run) and not refusal
     rows = []
     for item in selectors.run_items(run):
         context = _item_context(request, item, run)
@@ -84,6 +90,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "run": run,
             "rows": rows,
             "can_tick": can_tick,
+            "refusal": refusal,
             "overdue": bool(_run_badge(run, timezone.now())),
             "subject": subject,
             "subject_kind": subject._meta.verbose_name if subject is not None else "",
@@ -128,8 +135,8 @@ def _apply(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     except ValidationError as error:
         errors = error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
         return _item_response(request, item, errors=errors, status=422)
-    except Conflict as error:
-        return _item_response(request, item, errors={"__all__": [error.message]}, status=409)
+    except (services.RunClosed, Conflict) as refused:
+        return _item_response(request, item, errors={"__all__": [refused.message]}, status=409)
     return _item_response(request, item)
 
 
@@ -166,7 +173,7 @@ def item_clear_problem(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def history(request: HttpRequest) -> HttpResponse:
     """List past runs with filters (checklist, status, date range) and completion rates."""
-    require_role(request.user, AREA_ROLES[AREA])
+    rules.require_view(request.user)
     form = HistoryFilterForm(request.GET or None)
     filters = selectors.HistoryFilters()
     if form.is_bound and form.is_valid():
@@ -189,15 +196,20 @@ def history(request: HttpRequest) -> HttpResponse:
 
 @register_today_section(AREA)
 def today_section(request: HttpRequest) -> TodaySection | None:
-    """Return the user's groups' runs open today, each with progress and a due or overdue badge."""
-    if not request.user.is_authenticated or not can_see_area(request.user, AREA):
+    """Return the user's groups' runs of today: open ones with progress and badges, then upcoming ones."""
+    if not request.user.is_authenticated or not rules.may_view_area(request.user):
         return None
     now = timezone.now()
-    runs = selectors.runs_for_today(request.user, now=now)
+    runs, upcoming = selectors.split_open_and_upcoming(selectors.runs_for_today(request.user, now=now), now=now)
     return TodaySection(
         area=AREA,
         title="Checklists",
         template="checklists/_today.html",
-        context={"runs": runs, "now": now, "overdue": {run.pk for run in runs if _run_badge(run, now)}},
+        context={
+            "runs": runs,
+            "upcoming": upcoming,
+            "now": now,
+            "overdue": {run.pk for run in runs if _run_badge(run, now)},
+        },
         link="/checklists/",
     )

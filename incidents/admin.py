@@ -9,6 +9,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from simple_history.admin import SimpleHistoryAdmin
 
 from incidents.models import (
     ActionItem,
@@ -26,17 +27,7 @@ from incidents.models import (
 )
 from incidents.services import calendar_fill_holidays
 from opsportal import clock
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+from opsportal.admin import ReadOnlyAdmin, ReadOnlyInline
 
 
 class EscalationStepInline(admin.TabularInline):
@@ -46,7 +37,7 @@ class EscalationStepInline(admin.TabularInline):
 
 
 @admin.register(Severity)
-class SeverityAdmin(admin.ModelAdmin):
+class SeverityAdmin(SimpleHistoryAdmin):
     list_display = ["code", "name", "response_minutes", "business_hours_only", "position"]
     list_editable = ["position"]
     inlines = [EscalationStepInline]
@@ -78,7 +69,7 @@ class FillHolidaysForm(forms.Form):
 
 
 @admin.register(BusinessCalendar)
-class BusinessCalendarAdmin(admin.ModelAdmin):
+class BusinessCalendarAdmin(SimpleHistoryAdmin):
     list_display = ["name", "time_zone", "is_default"]
     inlines = [WorkingHoursInline, HolidayInline]
     actions = ["fill_holidays"]
@@ -108,7 +99,7 @@ class BusinessCalendarAdmin(admin.ModelAdmin):
 
 
 @admin.register(Service)
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(SimpleHistoryAdmin):
     list_display = ["name"]
     search_fields = ["name"]
 
@@ -135,36 +126,21 @@ class TimelineInline(ReadOnlyInline):
 
 
 @admin.register(Incident)
-class IncidentAdmin(admin.ModelAdmin):
-    """Incidents change through the portal's services; the admin shows them read-only."""
+class IncidentAdmin(ReadOnlyAdmin):
+    """Incidents change through the portal's services; the admin shows them and never deletes them."""
 
     list_display = ["pk", "title", "severity", "status", "detected_at", "response_due_at", "acknowledged_at"]
     list_filter = ["severity", "status"]
     search_fields = ["title"]
     inlines = [IncidentEscalationStepInline, TimelineInline]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
 
 @admin.register(TimelineEntry)
-class TimelineEntryAdmin(admin.ModelAdmin):
+class TimelineEntryAdmin(ReadOnlyAdmin):
     """Timeline entries are append-only: read-only here."""
 
     list_display = ["incident", "kind", "author", "created_at"]
     list_filter = ["kind"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(EscalationNotice)
@@ -173,12 +149,15 @@ class EscalationNoticeAdmin(TimelineEntryAdmin):
     list_filter = []
 
 
-class ActionItemInline(admin.TabularInline):
+class ActionItemInline(ReadOnlyInline):
     model = ActionItem
-    extra = 0
+    fields = ["description", "owner", "due_date", "done", "done_at"]
+    readonly_fields = fields
 
 
 @admin.register(PostIncidentReview)
-class PostIncidentReviewAdmin(admin.ModelAdmin):
+class PostIncidentReviewAdmin(ReadOnlyAdmin):
+    """Reviews and their action items are written on the incident's review page."""
+
     list_display = ["incident", "due_at", "completed_at"]
     inlines = [ActionItemInline]

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 
 class EscalationTarget(models.TextChoices):
@@ -35,6 +36,7 @@ class Severity(models.Model):
     escalation_audience = models.TextField(blank=True)
     examples = models.TextField(blank=True)
     position = models.PositiveIntegerField(default=0)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["position", "code"]
@@ -77,6 +79,7 @@ class EscalationStep(EscalationStepFields):
     """One step of a severity's escalation policy."""
 
     severity = models.ForeignKey(Severity, on_delete=models.CASCADE, related_name="escalation_steps")
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["severity", "position", "pk"]
@@ -100,13 +103,14 @@ class BusinessCalendar(models.Model):
     name = models.CharField(max_length=100, unique=True)
     time_zone = models.CharField(max_length=64, blank=True, help_text="Blank: the portal's time zone.")
     is_default = models.BooleanField(default=True)
-    # With a country, a monthly beat task adds this year's and next year's public holidays.
+    # With a country, a daily beat task adds this year's and next year's public holidays.
     country = models.CharField(
         max_length=2, blank=True, help_text="ISO country code (e.g. GB): its public holidays are added every year."
     )
     subdivision = models.CharField(
         max_length=8, blank=True, help_text="e.g. ENG for England; blank: the whole country."
     )
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-is_default", "name"]
@@ -149,6 +153,7 @@ class WorkingHours(models.Model):
     weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
     start = models.TimeField()
     end = models.TimeField()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["calendar", "weekday", "start"]
@@ -165,6 +170,7 @@ class Holiday(models.Model):
     calendar = models.ForeignKey(BusinessCalendar, on_delete=models.CASCADE, related_name="holidays")
     date = models.DateField()
     name = models.CharField(max_length=120, blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["calendar", "date"]
@@ -179,6 +185,7 @@ class Service(models.Model):
 
     name = models.CharField(max_length=120, unique=True)
     description = models.TextField(blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]

@@ -12,10 +12,12 @@ from datetime import timedelta
 from django.contrib.auth.models import Group
 from django.utils.text import slugify
 
-from checklists.models import AttachTo, ChecklistItem, ChecklistTemplate, Frequency, RelativeAnchor
+from checklists.models import AttachTo, Frequency, RelativeAnchor
+from checklists.services import checklist_template_upsert, checklist_templates_retire
 from incidents.models import Severity
 from incidents.services import severity_default_policy_create
 from opsportal.procedures.document import ProcedureError, Section
+from opsportal.procedures.provenance import imported_row_apply
 from opsportal.procedures.registry import LoadResult, register_loader
 from opsportal.roles import Role
 
@@ -50,7 +52,11 @@ def parse_response_time(text: str, line: int) -> tuple[int, bool]:
 
 @register_loader("incidents.severities", claims=_claims, order=20)
 def load_severities(section: Section) -> LoadResult:
-    """Create or update one Severity per child section; give new ones the default escalation policy."""
+    """Create or update one Severity per child section; give new ones the default escalation policy.
+
+    A severity edited in admin since the last import (its SLA set to 30 minutes, say) keeps
+    the edit and is reported as a conflict; ``import_procedures --overwrite`` replaces it.
+    """
     result = LoadResult()
     seen: set[str] = set()
     for position, child in enumerate(section.children, start=1):
@@ -75,18 +81,18 @@ def load_severities(section: Section) -> LoadResult:
             "examples": examples[0] if examples else "",
             "position": position,
         }
-        severity = Severity.objects.filter(code=code).first()
-        if severity is None:
-            severity = Severity.objects.create(code=code, **values)
-            result.created += 1
-            result.details.append(f"severity {code} created")
-        elif any(getattr(severity, name) != value for name, value in values.items()):
-            for name, value in values.items():
-                setattr(severity, name, value)
-            severity.save(update_fields=list(values))
-            result.updated += 1
-        else:
-            result.unchanged += 1
+        severity, _ = imported_row_apply(
+            model=Severity,
+            source_key=f"incidents.severity:{code}",
+            values=values,
+            natural={"code": code},
+            label=f"severity {code}",
+            heading=child.title,
+            line=child.line,
+            result=result,
+        )
+        if severity is None:  # deleted in admin since the last import, and kept deleted
+            continue
         severity_default_policy_create(severity=severity)
     return result
 
@@ -139,12 +145,18 @@ def _minutes(value: timedelta | None) -> int | None:
     return None if value is None else int(value.total_seconds() // 60)
 
 
-@register_loader("incidents.response_phases", claims=claims_response_phases, order=15)
-def load_response_phases(section: Section) -> LoadResult:
-    """Create or update one on-demand template per phase; retire phases no longer in the document.
+def retire_response_phases(keep: set[str]) -> LoadResult:
+    """Deactivate the phases this loader imported before that the document no longer names."""
+    return checklist_templates_retire(keep=keep)
 
-    Re-importing finds each phase again by its key and updates it in place (items rewritten
-    only when they changed); existing incident runs keep the items they were created with.
+
+@register_loader("incidents.response_phases", claims=claims_response_phases, order=15, retire=retire_response_phases)
+def load_response_phases(section: Section) -> LoadResult:
+    """Create or update one on-demand template per phase, through the checklists service.
+
+    Re-importing finds each phase again by its key and applies the document where nobody
+    edited the phase since (conflicts otherwise); existing incident runs keep the items they
+    were created with. Phases the document no longer names are deactivated after the import.
     """
     owner, _ = Group.objects.get_or_create(name=Role.ONCALL.value)
     review = _review_phase(section.children)
@@ -163,7 +175,6 @@ def load_response_phases(section: Section) -> LoadResult:
         values = {
             "name": child.name,
             "description": " ".join(child.paragraphs) or f"Incident response phase{when}, from “{section.name}”.",
-            "owner_group": owner,
             "frequency": Frequency.ON_DEMAND,
             "time_of_day": None,
             "weekdays": [],
@@ -174,42 +185,14 @@ def load_response_phases(section: Section) -> LoadResult:
             "relative_open_minutes": _minutes(start),
             "relative_due_minutes": _minutes(end),
             "position": position,
-            "is_active": True,
         }
-        texts = [entry.text for entry in child.entries]
-        template = ChecklistTemplate.objects.filter(key=key).first()
-        if template is None:
-            template = ChecklistTemplate.objects.create(key=key, **values)
-            ChecklistItem.objects.bulk_create(
-                ChecklistItem(template=template, position=index, text=text) for index, text in enumerate(texts, 1)
-            )
-            result.created += 1
-            result.details.append(f"phase {child.name} created")
-            continue
-        changed = [name for name, value in values.items() if getattr(template, name) != value]
-        for name in changed:
-            setattr(template, name, values[name])
-        if changed:
-            template.save()  # a full save, so the edit history records it
-        current = list(template.items.order_by("position", "pk"))
-        if [item.text for item in current] != texts:
-            template.items.all().delete()
-            ChecklistItem.objects.bulk_create(
-                ChecklistItem(template=template, position=index, text=text) for index, text in enumerate(texts, 1)
-            )
-            changed.append("items")
-        if changed:
-            result.updated += 1
-            result.details.append(f"phase {child.name} updated")
-        else:
-            result.unchanged += 1
-    # The document is the runbook: phases it no longer names stop attaching to new incidents.
-    retired = (
-        ChecklistTemplate.objects.filter(attach_to=AttachTo.INCIDENT, key__startswith=PHASE_KEY_PREFIX, is_active=True)
-        .exclude(key__in=keys)
-        .update(is_active=False)
-    )
-    if retired:
-        result.updated += retired
-        result.details.append(f"{retired} phase(s) retired")
+        checklist_template_upsert(
+            key=key,
+            values=values,
+            create_values={"owner_group": owner},
+            items=[(entry.text, entry.line) for entry in child.entries],
+            heading=child.title,
+            line=child.line,
+            result=result,
+        )
     return result

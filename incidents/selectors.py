@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
@@ -15,8 +14,7 @@ from django.utils import timezone
 
 from checklists import selectors as checklist_selectors
 from checklists.models import AttachTo, ChecklistRun, ChecklistTemplate, RelativeAnchor, RunItem
-from incidents import business_hours
-from incidents.lifecycle import DECLARERS, RESPONDERS
+from incidents import business_hours, rules
 from incidents.models import (
     OPEN_STATUSES,
     BusinessCalendar,
@@ -25,7 +23,7 @@ from incidents.models import (
     PostIncidentReview,
     TimelineEntry,
 )
-from opsportal.roles import AREA_ROLES, has_role, require_role
+from opsportal import clock
 
 AREA = "incidents"
 # An open, unacknowledged incident is "at risk" this long before its response deadline.
@@ -36,29 +34,16 @@ def business_calendar() -> business_hours.BusinessCalendar:
     """Return the default business calendar as a plain dataclass (two queries at most)."""
     row = BusinessCalendar.objects.filter(is_default=True).first() or BusinessCalendar.objects.first()
     if row is None:
-        return business_hours.BusinessCalendar(time_zone=settings.TIME_ZONE)
+        return business_hours.BusinessCalendar(time_zone=clock.portal_zone().key)
     hours: dict[int, list[tuple[Any, Any]]] = {}
     for weekday, start, end in row.working_hours.values_list("weekday", "start", "end"):
         hours.setdefault(weekday, []).append((start, end))
     holidays = frozenset(row.holidays.values_list("date", flat=True))
     return business_hours.BusinessCalendar(
-        time_zone=row.time_zone or settings.TIME_ZONE,
+        time_zone=row.time_zone or clock.portal_zone().key,
         working_hours=hours or dict(business_hours.DEFAULT_WORKING_HOURS),
         holidays=holidays,
     )
-
-
-def can_view(user: Any) -> bool:
-    return has_role(user, AREA_ROLES[AREA])
-
-
-def can_declare(user: Any) -> bool:
-    return has_role(user, DECLARERS)
-
-
-def can_respond(user: Any) -> bool:
-    """Return True when the user may acknowledge, update, resolve and write reviews."""
-    return has_role(user, RESPONDERS)
 
 
 def incident_queryset() -> QuerySet[Incident]:
@@ -70,11 +55,11 @@ def incident_queryset() -> QuerySet[Incident]:
 def incident_for_user(user: Any, pk: Any, *, write: bool = False) -> Incident:
     """Return the incident ``pk`` or raise Http404/PermissionDenied.
 
-    ``write`` demands a responder role (on-call engineer, manager or admin).
+    ``write`` demands that the user may respond to incidents (``incidents.rules.may_respond``).
     """
-    require_role(user, AREA_ROLES[AREA])
+    rules.require(rules.may_view(user), rules.VIEW_DENIED)
     if write:
-        require_role(user, RESPONDERS, "Only on-call engineers, managers and admins may change incidents.")
+        rules.require(rules.may_respond(user), rules.RESPOND_DENIED)
     return get_object_or_404(incident_queryset(), pk=pk)
 
 

@@ -16,13 +16,14 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from checklists.models import AttachTo, ChecklistRun, ChecklistTemplate, RelativeAnchor, RunItem
 from checklists.services import run_create_for_subject, run_item_link_raised, run_item_record_done
-from incidents import business_hours
-from incidents.lifecycle import BY_ACTION, RESPONDERS
+from incidents import business_hours, rules
+from incidents.lifecycle import BY_ACTION
 from incidents.models import (
     ActionItem,
     BusinessCalendar,
@@ -44,7 +45,8 @@ from incidents.selectors import business_calendar
 from opsportal import clock
 from opsportal.errors import Conflict
 from opsportal.notifications import notification_send
-from opsportal.roles import Role, require_role
+from opsportal.outbox import insert_once
+from opsportal.roles import Role
 
 REVIEW_DUE_AFTER = timedelta(hours=48)
 SWEEP_BATCH = 200
@@ -87,7 +89,7 @@ def severity_default_policy_create(*, severity: Severity) -> int:
         if "group_name" in spec:
             group = Group.objects.get_or_create(name=spec.pop("group_name"))[0]
         rows.append(EscalationStep(severity=severity, position=position, group=group, **spec))
-    EscalationStep.objects.bulk_create(rows)
+    bulk_create_with_history(rows, EscalationStep)  # configuration: each step starts its history
     return len(rows)
 
 
@@ -173,7 +175,7 @@ def incident_declare(
     keeps the item and the item's run shows the incident. Check that the declarer may see
     the item's run before calling (:func:`incidents.selectors.from_item_for_user`).
     """
-    require_role(by, (Role.OPS, *RESPONDERS), "You need a portal role to declare incidents.")
+    rules.require(rules.may_declare(by), rules.DECLARE_DENIED)
     now = now or timezone.now()
     detected_at = detected_at or now
     errors: dict[str, str] = {}
@@ -265,7 +267,10 @@ def incident_transition(
     transition = BY_ACTION.get(action)
     if transition is None:
         raise ValidationError({"action": f"Unknown action {action!r}."})
-    require_role(by, transition.roles, f"Only on-call engineers, managers and admins may {action} incidents.")
+    rules.require(
+        rules.may_transition(by, action, incident),
+        f"Only on-call engineers, managers and admins may {action} incidents.",
+    )
     now = now or timezone.now()
     if (
         action == "review"
@@ -370,7 +375,7 @@ def incident_change_severity(
     *, incident: Incident, severity: Severity, by: Any, now: datetime | None = None
 ) -> Incident:
     """Change the severity, recompute the deadline and replace the escalation plan."""
-    require_role(by, RESPONDERS, "Only on-call engineers, managers and admins may change incidents.")
+    rules.require(rules.may_respond(by, incident), rules.RESPOND_DENIED)
     if severity.pk == incident.severity_id:
         return incident
     old_code = incident.severity.code
@@ -402,7 +407,7 @@ def incident_change_severity(
 @transaction.atomic
 def incident_assign(*, incident: Incident, assignee: Any, by: Any, now: datetime | None = None) -> Incident:
     """Assign the incident (or unassign it with ``assignee=None``)."""
-    require_role(by, RESPONDERS, "Only on-call engineers, managers and admins may change incidents.")
+    rules.require(rules.may_respond(by, incident), rules.RESPOND_DENIED)
     if (assignee.pk if assignee else None) == incident.assignee_id:
         return incident
     old = incident.assignee.get_username() if incident.assignee else ""
@@ -426,7 +431,9 @@ def incident_note_add(
     *, incident: Incident, by: Any, text: str, kind: str = TimelineKind.NOTE, now: datetime | None = None
 ) -> TimelineEntry:
     """Append a note or a message to affected users to the timeline."""
-    require_role(by, RESPONDERS, "Only on-call engineers, managers and admins may add to the timeline.")
+    rules.require(
+        rules.may_respond(by, incident), "Only on-call engineers, managers and admins may add to the timeline."
+    )
     if kind not in (TimelineKind.NOTE, TimelineKind.MESSAGE):
         raise ValidationError({"kind": "Only notes and messages to users can be added by hand."})
     if not (text or "").strip():
@@ -444,7 +451,7 @@ def review_update(
     *, review: PostIncidentReview, by: Any, complete: bool = False, now: datetime | None = None, **values: str
 ) -> PostIncidentReview:
     """Save the review's text; with ``complete``, mark it done and move the incident to reviewed."""
-    require_role(by, RESPONDERS, "Only on-call engineers, managers and admins may write reviews.")
+    rules.require(rules.may_edit_review(by, review), rules.REVIEW_DENIED)
     unknown = set(values) - set(REVIEW_FIELDS)
     if unknown:
         raise ValidationError({name: "Not a review field." for name in unknown})
@@ -470,14 +477,14 @@ def review_update(
 def action_item_add(
     *, review: PostIncidentReview, by: Any, description: str, owner: Any = None, due_date: date | None = None
 ) -> ActionItem:
-    require_role(by, RESPONDERS, "Only on-call engineers, managers and admins may write reviews.")
+    rules.require(rules.may_edit_review(by, review), rules.REVIEW_DENIED)
     if not (description or "").strip():
         raise ValidationError({"description": "Describe the action."})
     return ActionItem.objects.create(review=review, description=description.strip(), owner=owner, due_date=due_date)
 
 
 def action_item_set_done(*, item: ActionItem, by: Any, done: bool = True) -> ActionItem:
-    require_role(by, RESPONDERS, "Only on-call engineers, managers and admins may write reviews.")
+    rules.require(rules.may_edit_review(by), rules.REVIEW_DENIED)
     ActionItem.objects.filter(pk=item.pk).update(done=done, done_at=timezone.now() if done else None)
     item.refresh_from_db()
     return item
@@ -494,14 +501,15 @@ def calendar_fill_holidays(*, calendar: Any, country: str, years: Sequence[int],
         found = holidays_package.country_holidays(country.upper(), subdiv=subdivision, years=list(years))
     except NotImplementedError as error:
         raise ValidationError({"country": f"The holidays package does not know country {country!r}."}) from error
-    rows = [Holiday(calendar=calendar, date=day, name=str(name)[:120]) for day, name in sorted(found.items())]
-    before = Holiday.objects.filter(calendar=calendar).count()
-    Holiday.objects.bulk_create(rows, ignore_conflicts=True)
-    # Remember the country, so the yearly roll-forward keeps this calendar's holidays coming.
-    BusinessCalendar.objects.filter(pk=calendar.pk, country="").update(
-        country=country.upper(), subdivision=subdivision or ""
+    # Remember the country (with history), so the daily roll-forward keeps the holidays coming.
+    if not calendar.country:
+        calendar.country, calendar.subdivision = country.upper(), subdivision or ""
+        calendar.save(update_fields=["country", "subdivision"])
+    # One insert per holiday (not a bulk insert) so each new row gets its history entry.
+    return sum(
+        insert_once(Holiday, calendar=calendar, date=day, defaults={"name": str(name)[:120]})[1]
+        for day, name in sorted(found.items())
     )
-    return Holiday.objects.filter(calendar=calendar).count() - before
 
 
 def calendars_roll_holidays_forward(*, today: date | None = None) -> int:
@@ -551,16 +559,6 @@ def _audience(step: IncidentEscalationStep) -> list[Any]:
     return _oncall_users()
 
 
-def _inserted(model: type, **values: Any) -> bool:
-    """Insert an outbox row; return False when it already exists (another sweep wrote it)."""
-    try:
-        with transaction.atomic():
-            model.objects.create(**values)
-    except IntegrityError:
-        return False
-    return True
-
-
 def _next_due(step: IncidentEscalationStep, round_sent: int, now: datetime) -> datetime | None:
     """Return when the next round is due, or None after the last one.
 
@@ -603,9 +601,16 @@ def _escalate(step: IncidentEscalationStep, now: datetime, result: SweepResult) 
     advanced = IncidentEscalationStep.objects.filter(pk=step.pk, rounds_sent=step.rounds_sent).update(
         rounds_sent=round_number, next_due_at=next_due
     )
-    if advanced != 1 or not _inserted(
-        EscalationNotice, incident=incident, step=step, round=round_number, due_at=step.next_due_at, created_at=now
-    ):
+    if advanced != 1:
+        return  # another sweep advanced this step first
+    _notice, created = insert_once(
+        EscalationNotice,
+        incident=incident,
+        step=step,
+        round=round_number,
+        defaults={"due_at": step.next_due_at, "created_at": now},
+    )
+    if not created:
         return  # another sweep sent this round
     recipients = _audience(step)
     key = f"incident-{incident.pk}-step-{step.pk}-round-{round_number}"
@@ -637,7 +642,7 @@ def _remind_reviews(now: datetime, result: SweepResult) -> None:
         .select_related("incident", "owner", "incident__assignee")
     )[:SWEEP_BATCH]
     for review in reviews:
-        if not _inserted(ReviewReminder, review=review, created_at=now):
+        if not insert_once(ReviewReminder, review=review, defaults={"created_at": now})[1]:
             continue
         owner = review.owner or review.incident.assignee
         key = f"incident-{review.incident_id}-review-overdue"
@@ -656,7 +661,7 @@ def _remind_reviews(now: datetime, result: SweepResult) -> None:
         .select_related("review", "owner")
     )[:SWEEP_BATCH]
     for item in items:
-        if not _inserted(ReviewReminder, action_item=item, created_at=now):
+        if not insert_once(ReviewReminder, action_item=item, defaults={"created_at": now})[1]:
             continue
         key = f"incident-{item.review.incident_id}-action-{item.pk}-overdue"
         notification_send(

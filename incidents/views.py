@@ -12,11 +12,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from incidents import selectors, services
+from changes.rules import may_view_changes
+from incidents import rules, selectors, services
 from incidents.forms import ActionItemForm, AssignForm, DeclareForm, FilterForm, NoteForm, ReviewForm, SeverityForm
-from incidents.lifecycle import BY_ACTION, DECLARERS, available_actions
+from incidents.lifecycle import BY_ACTION
 from incidents.models import ActionItem, Incident, PostIncidentReview
-from opsportal.roles import AREA_ROLES, can_see_area, require_role
 from opsportal.today import TodaySection, register_today_section
 
 AREA = "incidents"
@@ -26,7 +26,7 @@ PAGE_SIZE = 25
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
     """List incidents with filters, live SLA countdowns and breach badges."""
-    require_role(request.user, AREA_ROLES[AREA])
+    rules.require(rules.may_view(request.user), rules.VIEW_DENIED)
     form = FilterForm(request.GET or None)
     queryset = selectors.incident_list(filters=form.filters() if request.GET else {})
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -34,16 +34,14 @@ def index(request: HttpRequest) -> HttpResponse:
     query.pop("page", None)
     return render(
         request, "incidents/index.html",
-        {"form": form, "page": page, "query": query.urlencode(), "can_declare": selectors.can_declare(request.user)},
+        {"form": form, "page": page, "query": query.urlencode(), "can_declare": rules.may_declare(request.user)},
     )  # fmt: skip
 
 
 @require_http_methods(["GET", "POST"])
 def declare(request: HttpRequest) -> HttpResponse:
     """Declare an incident: a title and a severity are enough."""
-    require_role(
-        request.user, DECLARERS, "Only Ops staff, on-call engineers, managers and admins may declare incidents."
-    )
+    rules.require(rules.may_declare(request.user), rules.DECLARE_DENIED)
     # Raised from a checklist item's "problem found": pre-fill from it, link both ways on save.
     from_item_ref = request.POST.get("from_item") or request.GET.get("from_item")
     from_item, from_item_error = None, None
@@ -78,17 +76,21 @@ def declare(request: HttpRequest) -> HttpResponse:
 
 
 def _detail_context(request: HttpRequest, incident: Incident, **forms: Any) -> dict[str, Any]:
-    can_respond = selectors.can_respond(request.user)
+    can_respond = rules.may_respond(request.user, incident)
     return {
         "incident": incident,
         "phases": selectors.incident_phase_runs(incident),
         "review_phase_pending": selectors.incident_has_pending_phases(incident),
         "now": timezone.now(),
-        "change_links": incident.change_links.select_related("change").order_by("change_id"),
+        # Ops staff see no change data: not even the titles of the linked changes.
+        "may_view_changes": may_view_changes(request.user),
+        "change_links": incident.change_links.select_related("change").order_by("change_id")
+        if may_view_changes(request.user)
+        else [],
         "timeline": selectors.timeline_for(incident),
         "review": selectors.review_for(incident),
         "escalation_steps": incident.escalation_steps.select_related("group").order_by("position", "pk"),
-        "actions": [t for t in available_actions(incident.status) if t.action != "review"] if can_respond else [],
+        "actions": rules.actions_for(request.user, incident),
         "can_respond": can_respond,
         "note_form": forms.get("note_form") or NoteForm(),
         "severity_form": SeverityForm(initial={"severity": incident.severity.code}),
@@ -189,7 +191,8 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request, "incidents/review.html",
         {"incident": incident, "review": review_row, "form": form, "item_form": ActionItemForm(),
-         "items": review_row.action_items.select_related("owner"), "can_respond": selectors.can_respond(request.user)},
+         "items": review_row.action_items.select_related("owner"),
+         "can_respond": rules.may_edit_review(request.user, review_row)},
         status=400 if form.errors else 200,
     )  # fmt: skip
 
@@ -217,7 +220,7 @@ def action_item_done(request: HttpRequest, pk: int, item_pk: int) -> HttpRespons
 @require_GET
 def at_risk(request: HttpRequest) -> HttpResponse:
     """Show unacknowledged incidents nearing or past their response deadline."""
-    require_role(request.user, AREA_ROLES[AREA])
+    rules.require(rules.may_view(request.user), rules.VIEW_DENIED)
     return render(
         request,
         "incidents/at_risk.html",
@@ -228,11 +231,11 @@ def at_risk(request: HttpRequest) -> HttpResponse:
 @register_today_section(AREA)
 def today_section(request: HttpRequest) -> TodaySection | None:
     """Return open incidents that need the user and those at risk, or None without the area."""
-    if not request.user.is_authenticated or not can_see_area(request.user, AREA):
+    if not rules.may_view(request.user):
         return None
-    needing = list(selectors.incidents_needing(request.user)[:10]) if selectors.can_respond(request.user) else []
+    needing = list(selectors.incidents_needing(request.user)[:10]) if rules.may_respond(request.user) else []
     at_risk_list = [incident for incident in selectors.incidents_at_risk()[:10] if incident not in needing]
     return TodaySection(
         area=AREA, title="Incidents", template="incidents/_today.html", link="/incidents/",
-        context={"needing": needing, "at_risk": at_risk_list, "can_declare": selectors.can_declare(request.user)},
+        context={"needing": needing, "at_risk": at_risk_list, "can_declare": rules.may_declare(request.user)},
     )  # fmt: skip

@@ -30,6 +30,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from opsportal.models import Notification
+from opsportal.outbox import insert_once
 
 logger = logging.getLogger(__name__)
 
@@ -58,18 +59,16 @@ def notification_send(
     if not users:
         return []
     existing = set(Notification.objects.filter(key=key, recipient_id__in=users).values_list("recipient_id", flat=True))
-    rows = [
-        Notification(recipient_id=pk, key=key, subject=subject[:200], body=body, link=link)
-        for pk in users
-        if pk not in existing
+    # One insert per new recipient, so each caller knows exactly which rows it created: a
+    # concurrent caller with the same key mails the others, never the same person twice.
+    fields = {"subject": subject[:200], "body": body, "link": link}
+    created_ids = [
+        notification.pk
+        for notification, created in (
+            insert_once(Notification, recipient_id=pk, key=key, defaults=fields) for pk in users if pk not in existing
+        )
+        if created
     ]
-    created = Notification.objects.bulk_create(rows, ignore_conflicts=True)
-    # ignore_conflicts leaves primary keys unset on some databases: read the rows back.
-    created_ids = list(
-        Notification.objects.filter(
-            key=key, recipient_id__in=[row.recipient_id for row in created], emailed_at=None
-        ).values_list("pk", flat=True)
-    )
     if not email:
         # The caller mails through its own outbox: mark these handled, so no sweep mails them again.
         Notification.objects.filter(pk__in=created_ids).update(emailed_at=timezone.now())

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
+from simple_history.admin import SimpleHistoryAdmin
 
+from opsportal.admin import ReadOnlyAdmin
 from reporting.models import KpiDefinition, KpiMeasurement, Report, ReportDelivery, ReportSchedule
 
 
 @admin.register(KpiDefinition)
-class KpiDefinitionAdmin(admin.ModelAdmin):
+class KpiDefinitionAdmin(SimpleHistoryAdmin):
     list_display = ["name", "category", "unit", "target", "direction", "aggregation", "source"]
     list_filter = ["category", "source", "direction"]
     search_fields = ["name", "slug"]
@@ -28,22 +27,9 @@ class KpiMeasurementAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReportSchedule)
-class ReportScheduleAdmin(admin.ModelAdmin):
+class ReportScheduleAdmin(SimpleHistoryAdmin):
     list_display = ["kind", "description", "enabled", "build_time", "recipients_group"]
     list_editable = ["enabled", "build_time"]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Show rows without any way to add, change or delete them."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Report)

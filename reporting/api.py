@@ -10,19 +10,36 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from opsportal.permissions import area_permission, roles_permission
-from reporting import serializers
+from reporting import rules, serializers
 from reporting.csv_io import kpi_lookup
 from reporting.models import KpiDefinition, KpiMeasurement, Report
-from reporting.selectors import ENTRY_ROLES, report_list
+from reporting.selectors import report_list
 from reporting.services import MeasurementInput, measurements_record
 
-ReportsViewer = area_permission("reports")
-KpiEditor = roles_permission(*ENTRY_ROLES, message="Only managers and admins enter KPI values.")
+
+class ReportsViewer(BasePermission):
+    """Admit users who may read reports and KPIs (``reporting.rules.may_view_reports``)."""
+
+    message = rules.VIEW_DENIED
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        return rules.may_view_reports(request.user)
+
+
+class KpiEditor(BasePermission):
+    """Admit users who may enter KPI values (``reporting.rules.may_enter_measurements``)."""
+
+    message = "Only managers and admins enter KPI values."
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        return rules.may_enter_measurements(request.user)
+
+
 MAX_BULK = 5000
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 
 class Category(models.TextChoices):
@@ -52,6 +53,7 @@ class KpiDefinition(models.Model):
     aggregation = models.CharField(max_length=8, choices=Aggregation.choices, default=Aggregation.AVERAGE)
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.MANUAL)
     description = models.TextField(blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["category", "name"]
@@ -99,6 +101,7 @@ class ReportSchedule(models.Model):
         default=time(6, 0), help_text="Time of day (portal time zone) after which the last complete period is built."
     )
     recipients_group = models.CharField(max_length=150, default="Manager", help_text="Django group that receives it.")
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["kind"]

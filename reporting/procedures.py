@@ -5,8 +5,10 @@ KPI section: a heading with "KPI" or "performance indicator" in its title whose 
 Schedule section: a heading with "report" and "schedule" in its title whose bullets read
 ``**Daily**: what it covers`` (Daily, Weekly, Monthly, Quarterly).
 
-Re-loading updates names, categories and descriptions in place; what admins tune (unit,
-target, direction, aggregation, enabled, build time, recipients) is set only on creation.
+Re-loading updates names, categories and descriptions in place, except where an admin
+edited them since the last import (kept, reported as conflicts; see
+:mod:`opsportal.procedures.provenance`); what admins tune (unit, target, direction,
+aggregation, enabled, build time, recipients) is set only on creation.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 from django.utils.text import slugify
 
 from opsportal.procedures.document import ProcedureError, Section
+from opsportal.procedures.provenance import imported_row_apply
 from opsportal.procedures.registry import LoadResult, register_loader
 from reporting.kpis import measure_of
 from reporting.models import DEFAULT_BUILD_TIMES, Category, KpiDefinition, ReportKind, ReportSchedule, Source
@@ -82,25 +85,23 @@ def load_kpi_definitions(section: Section) -> LoadResult:
                 raise ProcedureError(entry.line, f"KPI {name!r} is listed twice (first on line {seen[slug]}).")
             seen[slug] = entry.line
             unit, direction, aggregation = measure_of(name)
-            existing = KpiDefinition.objects.filter(slug=slug).first()
-            if existing is None:
-                KpiDefinition.objects.create(
-                    name=name,
-                    slug=slug,
-                    category=category,
-                    unit=unit,
-                    direction=direction,
-                    aggregation=aggregation,
-                    source=Source.MANUAL,
-                    description=f"From the procedures document, line {entry.line}.",
-                )
-                result.created += 1
-            elif (existing.name, existing.category) != (name, category):
-                existing.name, existing.category = name, category
-                existing.save(update_fields=["name", "category"])
-                result.updated += 1
-            else:
-                result.unchanged += 1
+            imported_row_apply(
+                model=KpiDefinition,
+                source_key=f"reporting.kpi:{slug}",
+                values={"name": name, "category": category},
+                natural={"slug": slug},
+                create_values={
+                    "unit": unit,
+                    "direction": direction,
+                    "aggregation": aggregation,
+                    "source": Source.MANUAL,
+                    "description": f"From the procedures document, line {entry.line}.",
+                },
+                label=f"KPI {name}",
+                heading=section.title,
+                line=entry.line,
+                result=result,
+            )
     return result
 
 
@@ -116,14 +117,15 @@ def load_report_schedules(section: Section) -> LoadResult:
                 entry.line, f"{what}: write '**Daily**: what it covers' (Daily, Weekly, Monthly, Quarterly)."
             )
         description = entry.value.strip()[:300]
-        existing = ReportSchedule.objects.filter(kind=kind).first()
-        if existing is None:
-            ReportSchedule.objects.create(kind=kind, description=description, build_time=DEFAULT_BUILD_TIMES[kind])
-            result.created += 1
-        elif existing.description != description:
-            existing.description = description
-            existing.save(update_fields=["description"])
-            result.updated += 1
-        else:
-            result.unchanged += 1
+        imported_row_apply(
+            model=ReportSchedule,
+            source_key=f"reporting.schedule:{kind}",
+            values={"description": description},
+            natural={"kind": kind},
+            create_values={"build_time": DEFAULT_BUILD_TIMES[kind]},
+            label=f"{kind} report schedule",
+            heading=section.title,
+            line=entry.line,
+            result=result,
+        )
     return result

@@ -11,19 +11,14 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Avg, BooleanField, Case, Count, Max, Q, QuerySet, Sum, Value, When
 from django.shortcuts import get_object_or_404
 
 from opsportal import clock
-from opsportal.roles import AREA_ROLES, Role, require_role
+from reporting import rules
 from reporting.kpis import REPORT_CATEGORIES, operational_kpis, trend
 from reporting.models import Aggregation, Category, KpiDefinition, KpiMeasurement, Report, Source
 from reporting.periods import Period
-
-ENTRY_ROLES = (Role.MANAGER, Role.ADMIN)
-VIEW_ROLES = AREA_ROLES["reports"]
-
 
 # Access ---------------------------------------------------------------------------------------
 
@@ -42,12 +37,12 @@ def _kpi_identity(definition: KpiDefinition) -> dict[str, Any]:
 
 def require_report_viewer(user: Any) -> None:
     """Raise PermissionDenied unless the user may read reports."""
-    require_role(user, VIEW_ROLES)
+    rules.require(rules.may_view_reports(user), rules.VIEW_DENIED)
 
 
 def require_kpi_editor(user: Any) -> None:
     """Raise PermissionDenied unless the user may see the dashboard and enter KPI values."""
-    require_role(user, ENTRY_ROLES, "Only the Manager and Admin roles see the KPI dashboard and enter KPI values.")
+    rules.require(rules.may_enter_measurements(user), rules.ENTRY_DENIED)
 
 
 def report_for_user(user: Any, pk: int) -> Report:
@@ -201,7 +196,7 @@ def operational_figures(
 
 def _operational_figures(period: Period, targets: dict[str, float | None]) -> list[dict[str, Any]]:
     """Return one row per registered operational KPI, computed for this and the previous period."""
-    zone = settings.TIME_ZONE
+    zone = clock.portal_zone().key
     return operational_figures(
         bounds=period.bounds(zone),
         previous=period.previous().bounds(zone),

@@ -11,12 +11,14 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from opsportal import clock
 from opsportal.notifications import notification_send
+from opsportal.outbox import insert_once
+from reporting import rules
 from reporting.models import KpiDefinition, KpiMeasurement, Report, ReportDelivery, ReportSchedule
 from reporting.periods import Period, last_complete_period
 from reporting.selectors import report_data_compute
@@ -34,8 +36,12 @@ class MeasurementInput:
 def measurements_record(*, rows: Iterable[MeasurementInput], by: Any | None) -> int:
     """Insert or update the measurements of ``rows`` (one per KPI and date); return how many.
 
-    All or nothing: the caller validated every row; a database error saves none of them.
+    ``by`` must be allowed to enter measurements (``reporting.rules``); ``None`` is the portal
+    itself (demo data, scripts). All or nothing: the caller validated every row; a database
+    error saves none of them.
     """
+    if by is not None:
+        rules.require(rules.may_enter_measurements(by), rules.ENTRY_DENIED)
     latest: dict[tuple[int, date], KpiMeasurement] = {}
     for row in rows:
         latest[(row.kpi.pk, row.date)] = KpiMeasurement(
@@ -68,46 +74,42 @@ def report_build(*, period: Period, now: Any | None = None) -> tuple[Report, boo
     if existing is not None:
         return existing, False
     data = report_data_compute(period=period)
-    try:
-        with transaction.atomic():
-            report = Report.objects.create(
-                kind=period.kind,
-                period_start=period.start,
-                period_end=period.end,
-                built_at=now or timezone.now(),
-                data=data,
-            )
-    except IntegrityError:
-        return Report.objects.get(kind=period.kind, period_start=period.start), False
-    return report, True
+    return insert_once(
+        Report,
+        kind=period.kind,
+        period_start=period.start,
+        defaults={"period_end": period.end, "built_at": now or timezone.now(), "data": data},
+    )
 
 
 def report_deliver(*, report: Report, group: str = "Manager") -> int:
     """Notify every active member of ``group`` about ``report``, once each; return how many are new.
 
     An outbox row per (report, recipient) is written first; the HTML e-mail is sent after
-    commit by ``reporting.tasks.send_report_email``, which marks the row.
+    commit by ``reporting.tasks.send_report_email``, which marks the row. Recipients who
+    already have their row are skipped, so calling this again (or concurrently) mails no one twice.
     """
     from reporting.tasks import send_report_email
 
     user_model = get_user_model()
+    already = ReportDelivery.objects.filter(report=report).values("recipient_id")
     recipients = list(
-        user_model.objects.filter(is_active=True).filter(Q(groups__name=group) | Q(is_superuser=True)).distinct()
+        user_model.objects.filter(is_active=True)
+        .filter(Q(groups__name=group) | Q(is_superuser=True))
+        .exclude(pk__in=already)
+        .distinct()
     )
     if not recipients:
         return 0
     with transaction.atomic():
-        ReportDelivery.objects.bulk_create(
-            [ReportDelivery(report=report, recipient=user) for user in recipients], ignore_conflicts=True
-        )
-        pending = list(
-            ReportDelivery.objects.filter(report=report, emailed_at=None, recipient__in=recipients).values_list(
-                "pk", "recipient_id"
-            )
-        )
+        pending: list[tuple[int, Any]] = []
+        for user in recipients:
+            delivery, created = insert_once(ReportDelivery, report=report, recipient=user)
+            if created:
+                pending.append((delivery.pk, user))
         data = report.data
         notification_send(
-            recipients=[user for user in recipients if user.pk in {recipient for _pk, recipient in pending}],
+            recipients=[user for _pk, user in pending],
             key=f"report-{report.pk}",
             subject=f"{data.get('title', str(report))} is ready",
             body=data.get("summary", ""),
@@ -119,11 +121,39 @@ def report_deliver(*, report: Report, group: str = "Manager") -> int:
     return len(pending)
 
 
-def reports_build_due(*, now: Any | None = None) -> list[Report]:
-    """Build the last complete period of every enabled schedule whose build time has passed.
+@dataclass(frozen=True)
+class Published:
+    """What ``report_publish`` did: the report, whether it was built now, how many it was sent to now."""
 
-    Deliver each report to its schedule's group in the transaction that built it, so a
-    report is delivered exactly once however often (or on however many workers) this runs.
+    report: Report
+    built: bool
+    delivered: int
+
+
+def report_publish(*, period: Period, now: Any | None = None, group: str | None = None) -> Published:
+    """Build the report of ``period`` (unless it exists) and deliver it to its recipients, once each.
+
+    The one path from "a report is wanted" to "managers have it": the ``build_report``
+    command and the beat sweep both call it. ``group`` defaults to the recipients of the
+    kind's report schedule (Manager without one). Build and delivery rows commit together,
+    and both are insert-once, so running it twice, or on two workers, mails nobody twice;
+    a report built earlier but never delivered is delivered now.
+    """
+    if group is None:
+        schedule = ReportSchedule.objects.filter(kind=period.kind).first()
+        group = schedule.recipients_group if schedule else "Manager"
+    with transaction.atomic():
+        report, built = report_build(period=period, now=now)
+        delivered = report_deliver(report=report, group=group)
+    return Published(report=report, built=built, delivered=delivered)
+
+
+def reports_build_due(*, now: Any | None = None) -> list[Report]:
+    """Publish the last complete period of every enabled schedule whose build time has passed.
+
+    Return the reports built now. Each is delivered to its schedule's group in the
+    transaction that built it (``report_publish``), exactly once however often (or on
+    however many workers) this runs.
     """
     now = now or timezone.now()
     local_now = timezone.localtime(now, timezone=clock.portal_zone())
@@ -133,11 +163,9 @@ def reports_build_due(*, now: Any | None = None) -> list[Report]:
         first_day_after = period.end.toordinal() + 1
         if local_now.date().toordinal() == first_day_after and local_now.time() < schedule.build_time:
             continue  # not yet: the period ended today at midnight and the build time is later
-        with transaction.atomic():
-            report, created = report_build(period=period, now=now)
-            if created:
-                report_deliver(report=report, group=schedule.recipients_group)
-                built.append(report)
+        published = report_publish(period=period, now=now, group=schedule.recipients_group)
+        if published.built:
+            built.append(published.report)
     return built
 
 

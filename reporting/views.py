@@ -12,13 +12,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from opsportal import clock
-from opsportal.roles import has_role
 from opsportal.today import TodaySection, register_today_section
+from reporting import rules
 from reporting.csv_io import measurements_parse, table_csv
 from reporting.forms import MeasurementForm, MeasurementImportForm
 from reporting.models import ReportKind
 from reporting.selectors import (
-    ENTRY_ROLES,
     RANGES,
     dashboard_figures,
     report_for_user,
@@ -46,7 +45,7 @@ def _csv_response(text: str, filename: str) -> HttpResponse:
 def index(request: HttpRequest) -> HttpResponse:
     """Show managers and admins the KPI dashboard; send other readers to the report list."""
     require_report_viewer(request.user)
-    if not has_role(request.user, ENTRY_ROLES):
+    if not rules.may_view_dashboard(request.user):
         return redirect("reporting:list")
     range_key = request.GET.get("range", "30d")
     figures = dashboard_figures(range_key=range_key, today=_today())
@@ -68,7 +67,7 @@ def index(request: HttpRequest) -> HttpResponse:
 @require_GET
 def dashboard_csv(request: HttpRequest) -> HttpResponse:
     """Export one dashboard table (?table=summary or series) for the chosen range."""
-    require_kpi_editor(request.user)
+    rules.require(rules.may_view_dashboard(request.user), rules.ENTRY_DENIED)
     figures = dashboard_figures(range_key=request.GET.get("range", "30d"), today=_today())
     wanted = request.GET.get("table", "summary")
     for table in dashboard_tables(figures):
@@ -95,7 +94,7 @@ def report_list_page(request: HttpRequest) -> HttpResponse:
             "kind": kind,
             "kinds": ReportKind.choices,
             "query": f"kind={kind}" if kind else "",
-            "can_enter_kpis": has_role(request.user, ENTRY_ROLES),
+            "can_enter_kpis": rules.may_enter_measurements(request.user),
         },
     )
 
@@ -124,7 +123,7 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "data": data,
             "tables": report_tables(data),
             "charts": charts,
-            "can_enter_kpis": has_role(request.user, ENTRY_ROLES),
+            "can_enter_kpis": rules.may_enter_measurements(request.user),
         },
     )
 
@@ -184,16 +183,12 @@ def measurement_import(request: HttpRequest) -> HttpResponse:
 @register_today_section(AREA)
 def today_section(request: HttpRequest) -> TodaySection | None:
     """Return the latest reports (and a KPI entry link for managers), or None when not allowed."""
-    if not request.user.is_authenticated:
-        return None
-    from opsportal.roles import can_see_area
-
-    if not can_see_area(request.user, AREA):
+    if not rules.may_view_reports(request.user):
         return None
     return TodaySection(
         area=AREA,
         title="Reports",
         template="reporting/_today.html",
-        context={"latest_reports": list(report_list()[:3]), "can_enter": has_role(request.user, ENTRY_ROLES)},
+        context={"latest_reports": list(report_list()[:3]), "can_enter": rules.may_enter_measurements(request.user)},
         link="/reports/",
     )

@@ -28,12 +28,20 @@ class LoadResult:
     updated: int = 0
     unchanged: int = 0
     details: list[str] = field(default_factory=list)
+    # Rows edited since the last import, kept as they are (``--overwrite`` replaces them).
+    conflicts: list[str] = field(default_factory=list)
+    # Rows whose heading left the document, retired (deactivated) but kept for their history.
+    deactivated: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        """Return a one-line summary such as "3 created, 1 updated"."""
+        """Return a one-line summary such as "3 created, 1 updated, 2 conflicts"."""
         parts = [f"{self.created} created", f"{self.updated} updated"]
         if self.unchanged:
             parts.append(f"{self.unchanged} unchanged")
+        if self.conflicts:
+            parts.append(f"{len(self.conflicts)} conflict{'s' if len(self.conflicts) != 1 else ''}")
+        if self.deactivated:
+            parts.append(f"{len(self.deactivated)} deactivated")
         return ", ".join(parts)
 
 
@@ -45,6 +53,9 @@ class Loader:
     claims: Callable[[Section], bool]
     load: Callable[[Section], LoadResult]
     order: int = 100
+    # Called once after an import in which the loader ran, with the source keys it wrote:
+    # retire what it imported before whose heading is gone (see opsportal.procedures.provenance).
+    retire: Callable[[set[str]], LoadResult] | None = None
 
 
 _loaders: dict[str, Loader] = {}
@@ -53,12 +64,16 @@ LoadFunction = Callable[[Section], LoadResult]
 
 
 def register_loader(
-    name: str, *, claims: Callable[[Section], bool], order: int = 100
+    name: str,
+    *,
+    claims: Callable[[Section], bool],
+    order: int = 100,
+    retire: Callable[[set[str]], LoadResult] | None = None,
 ) -> Callable[[LoadFunction], LoadFunction]:
     """Register the decorated function as the loader ``name`` (re-registering replaces it)."""
 
     def decorator(load: LoadFunction) -> LoadFunction:
-        _loaders[name] = Loader(name=name, claims=claims, load=load, order=order)
+        _loaders[name] = Loader(name=name, claims=claims, load=load, order=order, retire=retire)
         return load
 
     return decorator

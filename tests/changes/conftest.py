@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from changes.models import ChangeRequest, DeploymentStage
+from changes.models import ChangeRequest, DeploymentStage, StandardChangeTemplate
 from opsportal.roles import Role
 
 STAGES = ["Development", "Staging", "Pre-Production", "Production", "Post-Deployment"]
@@ -24,6 +24,25 @@ def requester(make_user: Callable[..., Any]) -> Any:
 @pytest.fixture
 def stages(db: Any) -> dict[str, DeploymentStage]:
     return {name: DeploymentStage.objects.create(order=order, name=name) for order, name in enumerate(STAGES, start=1)}
+
+
+def standard_template_for_tests(**fields: Any) -> StandardChangeTemplate:
+    """Return the pre-approved template the factory's standard changes come from (created once)."""
+    values: dict[str, Any] = {
+        "implementation_plan": "Drain, patch, undrain.",
+        "rollback_plan": "Reinstall 4.1.",
+        "description": "Vendor patch of the load balancer.",
+        "likelihood": "low",
+        "impact": "low",
+        "risk": "low",
+    }
+    values.update(fields)
+    return StandardChangeTemplate.objects.get_or_create(name="Patch the load balancer", defaults=values)[0]
+
+
+@pytest.fixture
+def standard_template(db: Any) -> StandardChangeTemplate:
+    return standard_template_for_tests()
 
 
 @pytest.fixture
@@ -49,6 +68,8 @@ def make_change(db: Any, requester: Any) -> Callable[..., ChangeRequest]:
             "approved_at": timezone.now() if status in ("implementation", "verification", "documentation") else None,
             "risk_rule": "likelihood low (1) × impact low (1) = 1; 1–2 is low",
         }
+        if change_type == "standard" and "standard_template" not in fields:
+            values["standard_template"] = standard_template_for_tests()
         values.update(fields)
         return ChangeRequest.objects.create(**values)
 

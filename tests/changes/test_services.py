@@ -289,10 +289,11 @@ class TestFreezeWindows:
         )
         assert change.history.filter(kind="freeze_override").exists()
 
-    def test_standard_and_emergency_changes_are_not_blocked(self, oncall_user, freeze):
-        for change_type in ("standard", "emergency"):
+    def test_standard_and_emergency_changes_are_not_blocked(self, oncall_user, freeze, standard_template):
+        standard = {"standard_template": standard_template, "implementation_plan": "", "rollback_plan": ""}
+        for change_type, extra in (("standard", standard), ("emergency", {})):
             services.change_create(by=oncall_user, data=_data(change_type=change_type, window_start=freeze.start,
-                                                              window_end=freeze.end))  # fmt: skip
+                                                              window_end=freeze.end, **extra))  # fmt: skip
 
     def test_a_freeze_created_after_scheduling_blocks_implementation(self, oncall_user, make_change, freeze):
         change = make_change(status="planning", window_start=freeze.start, window_end=freeze.end)

@@ -127,6 +127,7 @@ class TestChangeEdit:
         form = {
             "title": change.title, "change_type": "normal", "likelihood": "low", "impact": "low",
             "affected_services": "api", "rollback_plan": change.rollback_plan,
+            "business_justification": change.business_justification, "implementation_plan": change.implementation_plan,
             "window_start": timezone.localtime(change.window_start).strftime("%Y-%m-%dT%H:%M"),
             "window_end": timezone.localtime(change.window_end).strftime("%Y-%m-%dT%H:%M"),
         }  # fmt: skip

@@ -17,6 +17,13 @@ NOW = datetime(2026, 12, 1, 8, 30, tzinfo=UTC)
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
+@pytest.fixture(autouse=True)
+def within_the_runs_window():
+    """Work inside the window of the runs these tests generate (1 Dec 2026), whatever today is."""
+    with time_machine.travel(NOW, tick=True):
+        yield
+
+
 @pytest.fixture
 def run(make_template):
     template = make_template("Morning", items=3, evidence=(3,))
@@ -140,7 +147,7 @@ class TestItemPartials:
         ChecklistRun.objects.filter(pk=run.pk).update(status=RunStatus.MISSED)
         item = run.items.get(position=1)
         response = client_for(ops_user).post(f"/checklists/items/{item.pk}/tick/", **HTMX)
-        assert response.status_code == 422 and "was missed" in response.content.decode()
+        assert response.status_code == 409 and "was missed" in response.content.decode()
 
     def test_a_user_outside_the_group_gets_403_with_a_message(self, run, client_for, oncall_user):
         item = run.items.get(position=1)

@@ -120,3 +120,112 @@ class TestOccursOn:
 
     def test_it_describes_itself(self):
         assert describe(Schedule(frequency="weekly", time_of_day=time(9), weekdays=(0,))) == "Weekly on Monday at 09:00"
+
+
+def _month_days(year: int, month: int) -> list[date]:
+    first = date(year, month, 1)
+    following = date(year + month // 12, month % 12 + 1, 1)
+    return [first + timedelta(days=offset) for offset in range((following - first).days)]
+
+
+class TestTheFourthWeekRunsToTheMonthsLastDay:
+    @pytest.mark.parametrize(("year", "month", "last"), [(2026, 2, 28), (2028, 2, 29), (2026, 4, 30), (2026, 12, 31)])
+    def test_its_run_closes_at_midnight_after_the_last_day(self, year, month, last):
+        zone = ZoneInfo("Europe/London")
+        schedule = Schedule(frequency="monthly", time_of_day=time(9), week_of_month=4)
+        window = run_window(schedule, date(year, month, 22), zone)
+        missed = window.missed_at.astimezone(zone)
+        assert (missed.date(), missed.time()) == (date(year, month, last) + timedelta(days=1), time(0))
+
+    @pytest.mark.parametrize("zone_name", ZONES)
+    @settings(max_examples=60, deadline=None)
+    @given(year=st.integers(2000, 2060), month=st.integers(1, 12))
+    def test_weeks_one_to_four_cover_every_day_of_the_month_exactly_once(self, zone_name, year, month):
+        zone = ZoneInfo(zone_name)
+        covering: dict[date, list[int]] = {day: [] for day in _month_days(year, month)}
+        for week in (1, 2, 3, 4):
+            schedule = Schedule(frequency="monthly", time_of_day=time(9), week_of_month=week)
+            (opening,) = [day for day in covering if occurs_on(schedule, day)]
+            window = run_window(schedule, opening, zone)
+            for day in covering:
+                midday = datetime.combine(day, time(12), tzinfo=zone)
+                if window.opens_at <= midday < window.missed_at:
+                    covering[day].append(week)
+        assert all(len(weeks) == 1 for weeks in covering.values()), covering
+        assert {day.day for day, weeks in covering.items() if weeks == [4]} == set(range(22, len(covering) + 1))
+
+
+class TestMonthlyRunsOpenOnTheNextWorkingDay:
+    def test_a_first_week_starting_on_a_saturday_opens_on_monday_or_after_a_holiday(self):
+        schedule = Schedule(frequency="monthly", time_of_day=time(9), week_of_month=1)
+        weekdays_only = lambda day: day.weekday() < 5  # noqa: E731
+        assert [day.day for day in _month_days(2026, 8) if occurs_on(schedule, day, weekdays_only)] == [3]
+        bank_holiday = lambda day: day.weekday() < 5 and day != date(2026, 8, 3)  # noqa: E731
+        assert [day.day for day in _month_days(2026, 8) if occurs_on(schedule, day, bank_holiday)] == [4]
+        window = run_window(schedule, date(2026, 8, 4), ZoneInfo("UTC"), bank_holiday)
+        assert window.opens_at == datetime(2026, 8, 4, 9, tzinfo=UTC)
+        # The first week still ends on the 7th, but a run never closes before it falls due (4 days).
+        assert window.missed_at == window.due_at == datetime(2026, 8, 8, 9, tzinfo=UTC)
+        monday = run_window(schedule, date(2026, 8, 3), ZoneInfo("UTC"), weekdays_only)
+        assert monday.missed_at == datetime(2026, 8, 8, tzinfo=UTC)
+
+    def test_a_last_day_on_a_saturday_opens_on_the_next_months_first_monday(self):
+        schedule = Schedule(frequency="monthly", time_of_day=time(9), day_of_month=31)
+        weekdays_only = lambda day: day.weekday() < 5  # noqa: E731
+        october = [
+            day for day in _month_days(2026, 10) + _month_days(2026, 11) if occurs_on(schedule, day, weekdays_only)
+        ]
+        assert date(2026, 11, 2) in october and date(2026, 10, 31) not in october  # 31 Oct 2026 is a Saturday
+
+    @pytest.mark.parametrize("zone_name", ZONES)
+    @settings(max_examples=60, deadline=None)
+    @given(
+        year=st.integers(2020, 2040),
+        week=st.integers(1, 4),
+        working=st.sets(st.integers(0, 6), min_size=1),
+        holidays=st.sets(st.dates(min_value=date(2019, 12, 1), max_value=date(2041, 1, 31)), max_size=40),
+    )
+    def test_each_month_opens_once_on_the_first_working_day_of_its_period(
+        self, zone_name, year, week, working, holidays
+    ):
+        zone = ZoneInfo(zone_name)
+        schedule = Schedule(frequency="monthly", time_of_day=time(9), week_of_month=week)
+
+        def working_day(day: date) -> bool:
+            return day.weekday() in working and day not in holidays
+
+        days = [day for month in range(1, 13) for day in _month_days(year, month)]
+        days += _month_days(year + 1, 1)[:14]  # a December opening may move into January
+        openings = [day for day in days if occurs_on(schedule, day, working_day)]
+        for month in range(1, 13):
+            nominal = date(year, month, 7 * week - 6)
+            (opening,) = [day for day in openings if nominal <= day < nominal + timedelta(days=15)]
+            gap = [nominal + timedelta(days=offset) for offset in range((opening - nominal).days)]
+            assert not any(working_day(day) for day in gap)  # no earlier working day was skipped
+            assert working_day(opening) or opening == nominal  # nominal only when nothing works for 14 days
+            window = run_window(schedule, opening, zone, working_day)
+            local = window.opens_at.astimezone(zone)
+            assert (local.date(), local.time()) == (opening, time(9))
+            assert window.due_at <= window.missed_at
+
+
+@pytest.mark.django_db
+class TestGenerationUsesTheBusinessCalendar:
+    def test_a_monthly_run_on_a_weekend_or_holiday_opens_on_the_next_working_day(self, make_template):
+        from incidents.models import BusinessCalendar, Holiday
+
+        calendar = BusinessCalendar.objects.create(name="Default", is_default=True)
+        Holiday.objects.create(calendar=calendar, date=date(2026, 8, 3), name="Summer bank holiday")
+        first_week = make_template("Strategic Review", frequency="monthly", week_of_month=1, time_of_day=time(9))
+        fourth_week = make_template("Planning", frequency="monthly", week_of_month=4, time_of_day=time(9))
+        runs_generate(start=date(2026, 8, 1), end=date(2026, 8, 31), now=datetime(2026, 7, 1, tzinfo=UTC))
+        first = ChecklistRun.objects.get(template=first_week)
+        assert first.period_date == date(2026, 8, 4)  # Sat 1, Sun 2, holiday Mon 3
+        fourth = ChecklistRun.objects.get(template=fourth_week)
+        assert fourth.period_date == date(2026, 8, 24)  # Sat 22 → Mon 24
+        assert fourth.missed_at == datetime(2026, 9, 1, tzinfo=UTC)  # runs to the month's last day
+
+    def test_without_a_calendar_weekdays_are_the_working_days(self, make_template):
+        template = make_template("Strategic Review", frequency="monthly", week_of_month=1, time_of_day=time(9))
+        runs_generate(start=date(2026, 8, 1), end=date(2026, 8, 10), now=datetime(2026, 7, 1, tzinfo=UTC))
+        assert ChecklistRun.objects.get(template=template).period_date == date(2026, 8, 3)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import time_machine
 
 from checklists.models import ChecklistRun, RunStatus
 from checklists.services import run_item_tick, runs_generate, runs_sweep
@@ -40,13 +41,15 @@ class TestRunsSweep:
 
     def test_it_does_not_remind_before_the_due_time_or_after_completion(self, run, ops_user):
         assert runs_sweep(now=OPENS + timedelta(minutes=30)).reminded == 0
-        for item in run.items.all():
-            run_item_tick(item=item, by=ops_user)
+        with time_machine.travel(OPENS + timedelta(minutes=30), tick=False):
+            for item in run.items.all():
+                run_item_tick(item=item, by=ops_user)
         assert runs_sweep(now=OPENS + timedelta(hours=3)).reminded == 0
         assert not Notification.objects.exists()
 
     def test_it_marks_a_run_missed_when_its_window_closes(self, run, ops_user):
-        run_item_tick(item=run.items.first(), by=ops_user)
+        with time_machine.travel(OPENS + timedelta(minutes=30), tick=False):
+            run_item_tick(item=run.items.first(), by=ops_user)
         assert runs_sweep(now=OPENS + timedelta(hours=15)).missed == 0
         assert runs_sweep(now=datetime(2026, 12, 2, 0, 0, tzinfo=UTC)).missed == 1
         run.refresh_from_db()

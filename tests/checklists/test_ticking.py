@@ -12,6 +12,7 @@ from django.db import connection
 
 from checklists.models import ChecklistRun, RunItem, RunStatus
 from checklists.services import (
+    RunClosed,
     run_create_for_subject,
     run_item_flag_problem,
     run_item_tick,
@@ -21,6 +22,13 @@ from checklists.services import (
 
 DAY = date(2026, 12, 1)
 BEFORE_DUE = datetime(2026, 12, 1, 8, 30, tzinfo=UTC)  # the portal zone is UTC in tests
+
+
+@pytest.fixture(autouse=True)
+def within_the_runs_window():
+    """Work inside the window of the runs these tests generate (1 Dec 2026), whatever today is."""
+    with time_machine.travel(BEFORE_DUE, tick=True):
+        yield
 
 
 @pytest.fixture
@@ -77,7 +85,7 @@ class TestRunItemTick:
 
     def test_a_missed_run_refuses_ticks(self, run, ops_user):
         ChecklistRun.objects.filter(pk=run.pk).update(status=RunStatus.MISSED)
-        with pytest.raises(ValidationError, match="missed"):
+        with pytest.raises(RunClosed, match="missed"):
             run_item_tick(item=items_of(run)[0], by=ops_user)
 
     def test_a_problem_needs_a_note(self, run, ops_user):
@@ -119,7 +127,8 @@ class TestItemActionsApi:
     def test_a_missed_run_gets_a_clear_refusal(self, run, client_for, ops_user):
         ChecklistRun.objects.filter(pk=run.pk).update(status=RunStatus.MISSED)
         response = client_for(ops_user).post(self.url(items_of(run)[0], "tick"))
-        assert response.status_code == 400
+        assert response.status_code == 409
+        assert response.json()["error"]["code"] == "conflict"
         assert "missed" in response.json()["error"]["message"]
 
     def test_an_evidence_item_without_a_note_names_the_field(self, run, client_for, ops_user):

@@ -33,6 +33,12 @@ class TestDockerCompose:
         assert services["beat"]["command"][:4] == ["celery", "-A", "opsportal", "beat"]
         assert "migrate" in " ".join(services["migrate"]["command"])
 
+    def test_the_migrate_one_shot_imports_procedures_only_into_an_empty_database(self):
+        # On every start: a deploy must never re-import over what admins have edited.
+        command = " ".join(compose()["services"]["migrate"]["command"])
+        assert "import_procedures --if-empty" in command
+        assert command.count("import_procedures") == 1
+
     def test_postgres_is_15_or_newer_with_a_volume_and_healthcheck(self):
         db = compose()["services"]["db"]
         assert int(db["image"].split(":")[1]) >= 15

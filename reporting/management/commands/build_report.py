@@ -9,13 +9,14 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from opsportal import clock
 from reporting.periods import KINDS, last_complete_period, period_containing
-from reporting.services import report_build
+from reporting.services import report_publish
 
 
 class Command(BaseCommand):
     help = (
         "Build the report of one kind for the period containing --date (default: the last complete period). "
-        "Idempotent: a report already built is left as it is (snapshots never change)."
+        "E-mail it to the report schedule's recipients (managers), each once. "
+        "Idempotent: a report already built is left as it is (snapshots never change) and nobody is mailed twice."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -34,6 +35,8 @@ class Command(BaseCommand):
             today = clock.local_today()
             period = last_complete_period(kind, today)
         self.stdout.write(f"Building the {kind} report for {period.start} to {period.end} …")
-        report, created = report_build(period=period)
-        verb = "Built" if created else "Already built"
+        published = report_publish(period=period)
+        report = published.report
+        verb = "Built" if published.built else "Already built"
         self.stdout.write(self.style.SUCCESS(f"{verb}: {report} (id {report.pk}, /reports/{report.pk}/)."))
+        self.stdout.write(f"Sent to {published.delivered} new recipient(s).")
