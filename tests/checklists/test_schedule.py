@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from checklists.models import ChecklistRun
 from checklists.schedule import Schedule, describe, occurs_on, run_window
 from checklists.services import runs_generate
+from opsportal import clock
 
 DAILY_8 = Schedule(frequency="daily", time_of_day=time(8, 0))
 ZONES = ["Europe/London", "America/New_York"]
@@ -223,7 +224,7 @@ class TestGenerationUsesTheBusinessCalendar:
         assert first.period_date == date(2026, 8, 4)  # Sat 1, Sun 2, holiday Mon 3
         fourth = ChecklistRun.objects.get(template=fourth_week)
         assert fourth.period_date == date(2026, 8, 24)  # Sat 22 → Mon 24
-        assert fourth.missed_at == datetime(2026, 9, 1, tzinfo=UTC)  # runs to the month's last day
+        assert fourth.missed_at == clock.local_midnight(date(2026, 9, 1))  # runs to the month's last day
 
     def test_without_a_calendar_weekdays_are_the_working_days(self, make_template):
         template = make_template("Strategic Review", frequency="monthly", week_of_month=1, time_of_day=time(9))

@@ -52,7 +52,9 @@ def _is_working_minute(instant: datetime, calendar: BusinessCalendar) -> bool:
     return any(start <= wall < end for start, end in calendar.working_hours.get(local.weekday(), ()))
 
 
-quarter_hours = st.integers(0, 95).map(lambda quarter: time(quarter // 4, quarter % 4 * 15))
+def _quarter(number: int) -> time:
+    """Return the time ``number`` quarter hours after midnight."""
+    return time(number // 4, number % 4 * 15)
 
 
 @st.composite
@@ -60,8 +62,9 @@ def working_hours(draw: st.DrawFn) -> dict[int, tuple[tuple[time, time], ...]]:
     """Draw one interval on some weekdays (at least one), including ones across 01:00–03:00."""
     hours = {}
     for weekday in draw(st.sets(st.integers(0, 6), min_size=1)):
-        start, end = sorted(draw(st.lists(quarter_hours, min_size=2, max_size=2, unique=True)))
-        hours[weekday] = ((start, end),)
+        start = draw(st.integers(0, 91))  # quarter hours; at least an hour of work, so the walker stays quick
+        end = draw(st.integers(start + 4, 95))
+        hours[weekday] = ((_quarter(start), _quarter(end)),)
     return hours
 
 
@@ -94,7 +97,7 @@ class TestResponseDeadlineAgainstAMinuteWalker:
         assert due.utcoffset() == timedelta(0)
 
     @settings(max_examples=150, deadline=None)
-    @given(detected=detections, minutes=st.sampled_from([1, 15, 60, 240, 480, 600]), calendar=calendars())
+    @given(detected=detections, minutes=st.sampled_from([1, 15, 60, 240]), calendar=calendars())
     def test_a_business_hours_deadline_counts_only_working_minutes(self, detected, minutes, calendar):
         due = response_due_at(
             detected_at=detected, severity=_severity(minutes, business_hours_only=True), calendar=calendar
