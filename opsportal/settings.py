@@ -297,6 +297,9 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["opsportal.permissions.HasAnyRole"],
+    # JSON only: DRF's browsable HTML API needs inline styles, which the Content-Security-Policy
+    # refuses. People read the API at /api/docs/ (Swagger UI).
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PAGINATION_CLASS": "opsportal.api.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
