@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.db.models import F
 
 from tests.conftest import browser_login, screenshot
 
@@ -29,17 +30,18 @@ document.addEventListener("securitypolicyviolation", (event) => {
 def _demo_pages() -> list[tuple[str, str]]:
     """Return (name, path) of every page of every area, with one record of each kind."""
     from changes.models import ChangeRequest
-    from checklists.models import ChecklistRun
+    from checklists.models import ChecklistRun, ChecklistTemplate
     from incidents.models import Incident, PostIncidentReview
     from reporting.models import Report
 
-    run = ChecklistRun.objects.filter(items_done__gt=0).exclude(items_done=models_total()).first()
+    run = ChecklistRun.objects.filter(items_done__gt=0).exclude(items_done=F("items_total")).first()
     run = run or ChecklistRun.objects.first()
     incident = Incident.objects.order_by("-pk").first()
     reviewed = PostIncidentReview.objects.first()
     change = ChangeRequest.objects.order_by("-pk").first()
     report = Report.objects.order_by("-pk").first()
-    assert run and incident and reviewed and change and report, "the demo data has one of each"
+    template = ChecklistTemplate.objects.order_by("pk").first()
+    assert template and run and incident and reviewed and change and report, "the demo data has one of each"
     return [
         ("today", "/"),
         ("checklists", "/checklists/"),
@@ -63,7 +65,7 @@ def _demo_pages() -> list[tuple[str, str]]:
         ("notifications", "/notifications/"),
         ("admin", "/admin/"),
         ("admin-templates", "/admin/checklists/checklisttemplate/"),
-        ("admin-template", "/admin/checklists/checklisttemplate/1/change/"),
+        ("admin-template", f"/admin/checklists/checklisttemplate/{template.pk}/change/"),
         ("admin-severities", "/admin/incidents/severity/"),
         ("admin-incidents", "/admin/incidents/incident/"),
         ("admin-users", "/admin/auth/user/"),
@@ -71,12 +73,6 @@ def _demo_pages() -> list[tuple[str, str]]:
         ("api-root", "/api/v1/"),
         ("api-docs", "/api/docs/"),
     ]
-
-
-def models_total() -> Any:
-    from django.db.models import F
-
-    return F("items_total")
 
 
 def _watch(page: Any) -> list[str]:
@@ -109,6 +105,9 @@ class TestStrictContentSecurityPolicyInTheBrowser:
         monkeypatch.setenv("DEMO_PASSWORD", DEMO_PASSWORD)
         call_command("import_procedures", stdout=open("/dev/null", "w"))  # noqa: SIM115
         call_command("seed_demo", verbosity=0, stdout=open("/dev/null", "w"))  # noqa: SIM115
+        from opsportal.groups import sync_role_permissions
+
+        sync_role_permissions()  # an earlier transactional test flushed the Admin group's permissions
         console = _watch(page)
         browser_login(page, "admin", DEMO_PASSWORD)
         for name, path in _demo_pages():
