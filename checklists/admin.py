@@ -56,8 +56,8 @@ class RunItemInline(admin.TabularInline):
     model = RunItem
     extra = 0
     can_delete = False
-    fields = ["position", "text", "done_by", "done_at", "note", "problem", "problem_note"]
-    readonly_fields = fields
+    readonly_fields = ["position", "text", "done_by", "done_at", "note", "problem", "problem_note"]
+    fields = [*readonly_fields]
 
     def has_add_permission(self, request: Any, obj: Any = None) -> bool:
         return False

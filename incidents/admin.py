@@ -115,7 +115,7 @@ class ServiceAdmin(admin.ModelAdmin):
 
 class IncidentEscalationStepInline(ReadOnlyInline):
     model = IncidentEscalationStep
-    fields = [
+    readonly_fields = [
         "position",
         "delay_minutes",
         "target",
@@ -125,13 +125,13 @@ class IncidentEscalationStepInline(ReadOnlyInline):
         "next_due_at",
         "rounds_sent",
     ]
-    readonly_fields = fields
+    fields = [*readonly_fields]
 
 
 class TimelineInline(ReadOnlyInline):
     model = TimelineEntry
-    fields = ["created_at", "kind", "author", "text", "from_value", "to_value"]
-    readonly_fields = fields
+    readonly_fields = ["created_at", "kind", "author", "text", "from_value", "to_value"]
+    fields = [*readonly_fields]
 
 
 @admin.register(Incident)

@@ -16,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from checklists.models import AttachTo, ChecklistRun, ChecklistTemplate, RelativeAnchor, RunItem
@@ -453,11 +454,11 @@ def _audience(step: IncidentEscalationStep) -> list[Any]:
     return _oncall_users()
 
 
-def _inserted(model: type, **values: Any) -> bool:
+def _inserted(model: type[Model], **values: Any) -> bool:
     """Insert an outbox row; return False when it already exists (another sweep wrote it)."""
     try:
         with transaction.atomic():
-            model.objects.create(**values)
+            model._default_manager.create(**values)
     except IntegrityError:
         return False
     return True
@@ -470,6 +471,7 @@ def _next_due(step: IncidentEscalationStep, round_sent: int, now: datetime) -> d
     """
     if not step.repeat_every_minutes or round_sent > step.max_repeats:
         return None
+    assert step.next_due_at is not None  # the sweep takes only steps that are due
     interval = timedelta(minutes=step.repeat_every_minutes)
     candidate = step.next_due_at + interval
     return candidate if candidate > now else now + interval

@@ -8,10 +8,17 @@ from typing import Any
 from urllib.parse import unquote
 
 from django.contrib.auth.middleware import LoginRequiredMiddleware
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth.models import User
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils import timezone
 
 TIME_ZONE_COOKIE = "tz"
+
+
+class AuthenticatedHttpRequest(HttpRequest):
+    """The request a page view gets: the middleware below lets only signed-in users through."""
+
+    user: User
 
 
 class PortalLoginRequiredMiddleware(LoginRequiredMiddleware):
@@ -23,7 +30,7 @@ class PortalLoginRequiredMiddleware(LoginRequiredMiddleware):
 
     def process_view(
         self, request: HttpRequest, view_func: Callable[..., Any], view_args: Any, view_kwargs: Any
-    ) -> HttpResponse | None:
+    ) -> HttpResponseBase | None:
         if request.path_info.startswith(("/api/", "/static/")):
             return None
         return super().process_view(request, view_func, view_args, view_kwargs)

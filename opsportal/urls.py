@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from opsportal import views
@@ -11,7 +11,7 @@ from opsportal.forms import LoginForm
 admin.site.site_header = "OpsPortal administration"
 admin.site.site_title = "OpsPortal admin"
 
-api_v1 = [
+api_v1: list[URLPattern | URLResolver] = [
     path("", views.api_root, name="api-root"),
     path("checklists/", include("checklists.api")),
     path("incidents/", include("incidents.api")),
