@@ -153,6 +153,7 @@ def _backdate(pk: int, *, now: Any) -> None:
     the paperwork and the window itself for the work, so reports and the calendar look real.
     """
     change = ChangeRequest.objects.get(pk=pk)
+    assert change.window_start is not None  # every demo change is scheduled
     entries = list(ChangeHistory.objects.filter(change=change).order_by("pk"))
     work_started = next(
         (i for i, entry in enumerate(entries) if entry.to_status == ChangeStatus.IMPLEMENTATION), len(entries)

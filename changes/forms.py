@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
@@ -53,8 +53,9 @@ class ChangeForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name in ("window_start", "window_end"):
-            self.fields[name].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
-        self.fields["implementer"].queryset = (
+            window_field = cast(forms.DateTimeField, self.fields[name])
+            window_field.input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
+        cast(forms.ModelChoiceField, self.fields["implementer"]).queryset = (
             get_user_model()
             .objects.filter(Q(groups__name=Role.ONCALL.value) | Q(is_superuser=True), is_active=True)
             .distinct()
@@ -62,7 +63,8 @@ class ChangeForm(forms.ModelForm):
         )
         # Active templates, plus the one this change was raised from (even if since retired).
         current = Q(pk=self.instance.standard_template_id) if self.instance.standard_template_id else Q(pk__in=[])
-        self.fields["standard_template"].queryset = StandardChangeTemplate.objects.filter(Q(active=True) | current)
+        templates = cast(forms.ModelChoiceField, self.fields["standard_template"])
+        templates.queryset = StandardChangeTemplate.objects.filter(Q(active=True) | current)
         self.fields[
             "standard_template"
         ].help_text = "Standard changes only: the pre-approved template; its plans, likelihood and impact are copied."
@@ -72,6 +74,7 @@ class ChangeForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        assert cleaned is not None  # Form.clean returns cleaned_data
         start, end = cleaned.get("window_start"), cleaned.get("window_end")
         # Said here as well as in the service so the model's check constraint never answers first.
         if start and end and end <= start:

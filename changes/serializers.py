@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from rest_framework import serializers
 
 from changes.models import (
@@ -83,7 +84,7 @@ class StageInputSerializer(serializers.Serializer):
 
 
 class HistorySerializer(serializers.ModelSerializer):
-    actor = serializers.StringRelatedField()
+    actor: serializers.StringRelatedField[User] = serializers.StringRelatedField()
 
     class Meta:
         model = ChangeHistory
@@ -91,8 +92,8 @@ class HistorySerializer(serializers.ModelSerializer):
 
 
 class StageResultSerializer(serializers.ModelSerializer):
-    stage = serializers.StringRelatedField()
-    recorded_by = serializers.StringRelatedField()
+    stage: serializers.StringRelatedField[DeploymentStage] = serializers.StringRelatedField()
+    recorded_by: serializers.StringRelatedField[User] = serializers.StringRelatedField()
 
     class Meta:
         model = StageResult
@@ -102,9 +103,9 @@ class StageResultSerializer(serializers.ModelSerializer):
 class ChangeSerializer(serializers.ModelSerializer):
     """A change as the API shows it."""
 
-    requester = serializers.StringRelatedField()
-    implementer = serializers.StringRelatedField()
-    approved_by = serializers.StringRelatedField()
+    requester: serializers.StringRelatedField[User] = serializers.StringRelatedField()
+    implementer: serializers.StringRelatedField[User] = serializers.StringRelatedField()
+    approved_by: serializers.StringRelatedField[User] = serializers.StringRelatedField()
     status = serializers.ChoiceField(choices=ChangeStatus.choices, read_only=True)
 
     class Meta:
@@ -125,7 +126,7 @@ class IncidentLinkSerializer(serializers.ModelSerializer):
     title = serializers.CharField(source="incident.title")
     severity = serializers.CharField(source="incident.severity.code")
     status = serializers.CharField(source="incident.status")
-    linked_by = serializers.StringRelatedField()
+    linked_by: serializers.StringRelatedField[User] = serializers.StringRelatedField()
 
     class Meta:
         model = ChangeIncidentLink

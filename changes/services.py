@@ -386,6 +386,7 @@ def _apply(
     now = timezone.now()
     early_by = workflow.starts_early(transition, change.window_start, now=now)
     if early_by is not None and not reason:
+        assert change.window_start is not None  # starting early needs a window
         raise ValidationError(
             {
                 "reason": f"The window starts at {_utc_text(change.window_start)}, "
@@ -419,6 +420,7 @@ def _apply(
         )
         message = transition.label + (f": {reason}" if reason else "")
         if early_by is not None:
+            assert change.window_start is not None  # starting early needs a window
             message = (
                 f"{transition.label}, early start {_duration_text(early_by)} before the window "
                 f"({_utc_text(change.window_start)}): {reason}"

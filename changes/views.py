@@ -27,6 +27,7 @@ from changes.models import (
     ProcessStep,
 )
 from incidents.models import Incident
+from opsportal.middleware import AuthenticatedHttpRequest
 from opsportal.notifications import absolute_url
 from opsportal.today import TodaySection, register_today_section
 
@@ -57,7 +58,8 @@ def index(request: HttpRequest) -> HttpResponse:
     changes = list(page.object_list)
     flags = selectors.incident_flags(changes)
     for change in changes:
-        change.incident_flags = flags.get(change.pk, [])
+        # A display attribute for the list template; no model field.
+        change.incident_flags = flags.get(change.pk, [])  # type: ignore[attr-defined]
     return render(
         request,
         "changes/index.html",
@@ -280,7 +282,7 @@ def _calendar_range(view: str, day: date) -> tuple[date, date]:
 
 
 @require_GET
-def calendar(request: HttpRequest) -> HttpResponse:
+def calendar(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Show scheduled changes by week or month, flagging overlaps and freeze windows."""
     _require_area(request)
     view = request.GET.get("view", "week")
@@ -309,7 +311,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
                 "changes": [
                     {"change": c, "overlaps": overlaps.get(c.pk, []), "incidents": flags.get(c.pk, []),
                      "frozen": [f for f in freezes if f.start < c.window_end and f.end > c.window_start]}
-                    for c in changes if c.window_start < day_end and c.window_end > day_start
+                    for c in changes if c.window_start and c.window_end and c.window_start < day_end and c.window_end > day_start
                 ],
                 "freezes": [f for f in freezes if f.start < day_end and f.end > day_start],
             }

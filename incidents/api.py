@@ -86,7 +86,8 @@ class IncidentViewSet(
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Read one incident with its response phases and linked changes."""
         incident = self.get_object()
-        incident.phase_runs = selectors.incident_phase_runs(incident)
+        # A display attribute, read by IncidentDetailSerializer's ``phases``; no model field.
+        incident.phase_runs = selectors.incident_phase_runs(incident)  # type: ignore[attr-defined]
         return Response(IncidentDetailSerializer(incident, context={"request": request}).data)
 
     @extend_schema(request=None, responses={200: IncidentSerializer, 409: None})

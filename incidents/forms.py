@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -47,7 +47,7 @@ class DeclareForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = responders()
+        cast(forms.ModelChoiceField, self.fields["assignee"]).queryset = responders()
         for name in ("detected_at", "description", "users_affected"):
             self.fields[name].widget.attrs["class"] = "form-control"
         self.fields["assignee"].widget.attrs["class"] = "form-select"
@@ -69,7 +69,7 @@ class FilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = responders()
+        cast(forms.ModelChoiceField, self.fields["assignee"]).queryset = responders()
 
     def filters(self) -> dict[str, Any]:
         if not self.is_valid():
@@ -100,7 +100,7 @@ class AssignForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = responders()
+        cast(forms.ModelChoiceField, self.fields["assignee"]).queryset = responders()
 
 
 class ReviewForm(forms.Form):
@@ -121,4 +121,6 @@ class ActionItemForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = get_user_model().objects.filter(is_active=True).order_by("username")
+        cast(forms.ModelChoiceField, self.fields["owner"]).queryset = (
+            get_user_model().objects.filter(is_active=True).order_by("username")
+        )

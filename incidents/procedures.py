@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import Any
 
 from django.contrib.auth.models import Group
 from django.utils.text import slugify
@@ -172,7 +173,7 @@ def load_response_phases(section: Section) -> LoadResult:
                 raise ProcedureError(entry.line, "a step is longer than 500 characters.")
         start, end = child.window if child.window else (timedelta(0), None)
         when = f" ({child.window_text})" if child.window_text else ""
-        values = {
+        values: dict[str, Any] = {
             "name": child.name,
             "description": " ".join(child.paragraphs) or f"Incident response phase{when}, from “{section.name}”.",
             "frequency": Frequency.ON_DEMAND,

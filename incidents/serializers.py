@@ -14,7 +14,9 @@ class IncidentSerializer(serializers.ModelSerializer):
     severity_name = serializers.CharField(source="severity.name")
     assignee = serializers.CharField(source="assignee.username", default=None)
     acknowledged_by = serializers.CharField(source="acknowledged_by.username", default=None)
-    services = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+    services: serializers.SlugRelatedField[Service] = serializers.SlugRelatedField(
+        slug_field="name", many=True, read_only=True
+    )
     from_item = serializers.IntegerField(source="from_item_id", allow_null=True)
     response_breached = serializers.BooleanField()
 

@@ -468,6 +468,7 @@ def _next_due(step: IncidentEscalationStep, round_sent: int, now: datetime) -> d
     """
     if not step.repeat_every_minutes or round_sent > step.max_repeats:
         return None
+    assert step.next_due_at is not None  # the sweep takes only steps that are due
     interval = timedelta(minutes=step.repeat_every_minutes)
     candidate = step.next_due_at + interval
     return candidate if candidate > now else now + interval

@@ -49,8 +49,8 @@ def error_body(status: int, code: str, message: str, fields: dict[str, list[str]
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Render every API exception in the one error shape."""
     if isinstance(exc, DjangoValidationError):
-        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-        exc = exceptions.ValidationError(detail)
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        exc = exceptions.ValidationError(errors)
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) or "Not found.")
     elif isinstance(exc, PermissionDenied):

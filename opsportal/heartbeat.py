@@ -109,6 +109,7 @@ def liveness(now: datetime) -> dict[str, PartStatus]:
     elif sent is None and ran is None:
         worker = PartStatus(False, "never ran a heartbeat", times)
     elif ran is None:
+        assert sent is not None  # the branch above took "neither"
         worker = PartStatus(False, f"dead: a heartbeat sent {_age(now, sent)} s ago was never run", times)
     else:
         worker = PartStatus(False, f"dead: last ran a heartbeat {_age(now, ran)} s ago", times)

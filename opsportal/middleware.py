@@ -9,11 +9,18 @@ from urllib.parse import unquote
 
 from django.conf import settings
 from django.contrib.auth.middleware import LoginRequiredMiddleware
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth.models import User
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 
 TIME_ZONE_COOKIE = "tz"
+
+
+class AuthenticatedHttpRequest(HttpRequest):
+    """The request a page view gets: the middleware below lets only signed-in users through."""
+
+    user: User
 
 
 class PortalLoginRequiredMiddleware(LoginRequiredMiddleware):
@@ -25,7 +32,7 @@ class PortalLoginRequiredMiddleware(LoginRequiredMiddleware):
 
     def process_view(
         self, request: HttpRequest, view_func: Callable[..., Any], view_args: Any, view_kwargs: Any
-    ) -> HttpResponse | None:
+    ) -> HttpResponseBase | None:
         if request.path_info.startswith(("/api/", "/static/")):
             return None
         return super().process_view(request, view_func, view_args, view_kwargs)

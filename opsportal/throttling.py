@@ -52,7 +52,7 @@ class AtomicRateThrottle(BaseThrottle):
         rate = api_settings.DEFAULT_THROTTLE_RATES.get(scope)  # read per request: tests override it
         if not rate:
             return True
-        limit, seconds = parse_rate(rate)
+        limit, seconds = parse_rate(str(rate))
         key = f"{self.cache_prefix}:{scope}:{ident}"
         count = self._increment(key, seconds)
         if count <= limit:

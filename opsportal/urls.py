@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from opsportal import views
@@ -13,7 +13,7 @@ from opsportal.schema import SchemaView
 admin.site.site_header = "OpsPortal administration"
 admin.site.site_title = "OpsPortal admin"
 
-api_v1 = [
+api_v1: list[URLPattern | URLResolver] = [
     path("", views.api_root, name="api-root"),
     path("checklists/", include("checklists.api")),
     path("incidents/", include("incidents.api")),

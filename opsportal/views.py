@@ -20,6 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from opsportal.heartbeat import liveness
+from opsportal.middleware import AuthenticatedHttpRequest
 from opsportal.roles import Role, has_role, require_role
 from opsportal.tasks import heartbeat
 from opsportal.today import today_sections
@@ -101,7 +102,7 @@ def worker_check(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def notification_list(request: HttpRequest) -> HttpResponse:
+def notification_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """List the user's notifications, newest first, and mark the shown page read."""
     page = Paginator(request.user.notifications.all(), 25).get_page(request.GET.get("page"))
     unread = [item.pk for item in page if item.read_at is None]

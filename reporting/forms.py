@@ -46,6 +46,7 @@ class MeasurementImportForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        assert cleaned is not None  # Form.clean returns cleaned_data
         upload = cleaned.get("file")
         if upload is not None:
             if upload.size > MAX_UPLOAD_BYTES:

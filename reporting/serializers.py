@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -10,6 +10,9 @@ from rest_framework import serializers
 
 from reporting.csv_io import MAX_VALUE
 from reporting.models import KpiDefinition, KpiMeasurement, Report, Source
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class KpiSerializer(serializers.ModelSerializer):
@@ -31,7 +34,7 @@ class KpiSerializer(serializers.ModelSerializer):
 
 
 class MeasurementOutputSerializer(serializers.ModelSerializer):
-    kpi = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    kpi: serializers.SlugRelatedField[KpiDefinition] = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     value = serializers.DecimalField(max_digits=20, decimal_places=4, coerce_to_string=False, read_only=True)
 
     class Meta:
@@ -51,7 +54,9 @@ def _value_field() -> serializers.DecimalField:
     )
 
 
-_DATE_ERRORS = {"invalid": "Unparseable date: use the YYYY-MM-DD format (for example 2026-11-30)."}
+_DATE_ERRORS: dict[str, StrOrPromise] = {
+    "invalid": "Unparseable date: use the YYYY-MM-DD format (for example 2026-11-30)."
+}
 
 
 class MeasurementInputSerializer(serializers.Serializer):
