@@ -27,8 +27,8 @@ class ChecklistTemplateSerializer(serializers.ModelSerializer):
 
 
 class RunItemSerializer(serializers.ModelSerializer):
-    done_by = serializers.CharField(source="done_by.username", default=None)
-    problem_by = serializers.CharField(source="problem_by.username", default=None)
+    done_by = serializers.CharField(source="done_by.username", default=None, allow_null=True)
+    problem_by = serializers.CharField(source="problem_by.username", default=None, allow_null=True)
 
     class Meta:
         model = RunItem

@@ -15,6 +15,7 @@ from django.utils.text import slugify
 from checklists.models import AttachTo, ChecklistItem, ChecklistTemplate, Frequency, RelativeAnchor
 from incidents.models import Severity
 from incidents.services import severity_default_policy_create
+from opsportal.plausible import SLA_MAX_MINUTES
 from opsportal.procedures.document import ProcedureError, Section
 from opsportal.procedures.registry import LoadResult, register_loader
 from opsportal.roles import Role
@@ -45,6 +46,8 @@ def parse_response_time(text: str, line: int) -> tuple[int, bool]:
     minutes = round(amount * _UNIT_MINUTES["m" if unit.startswith("m") else unit[0]])
     if minutes < 1:
         raise ProcedureError(line, f"The response time {text!r} must be at least one minute")
+    if minutes > SLA_MAX_MINUTES:
+        raise ProcedureError(line, f"The response time {text!r} is longer than 30 days")
     return minutes, "business" in text.lower()
 
 

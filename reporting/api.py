@@ -24,6 +24,13 @@ from reporting.services import MeasurementInput, measurements_record
 ReportsViewer = area_permission("reports")
 KpiEditor = roles_permission(*ENTRY_ROLES, message="Only managers and admins enter KPI values.")
 MAX_BULK = 5000
+# One value posted answers one measurement; a list posted answers the list.
+ONE_OR_MANY_MEASUREMENTS = {
+    "oneOf": [
+        {"$ref": "#/components/schemas/MeasurementOutput"},
+        {"type": "array", "items": {"$ref": "#/components/schemas/MeasurementOutput"}},
+    ]
+}
 
 
 def _many(data: Any) -> tuple[list[Any], bool]:
@@ -57,6 +64,7 @@ class KpiViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
 
     queryset = KpiDefinition.objects.all()
     serializer_class = serializers.KpiSerializer
+    lookup_value_regex = r"[0-9]+"  # any other id is a 404 from the router, never a 500
     permission_classes = [ReportsViewer]
     filterset_class = KpiFilter
 
@@ -96,7 +104,7 @@ class KpiViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
         methods=["POST"],
         operation_id="v1_kpis_measurements_create",
         request=serializers.MeasurementInputSerializer,
-        responses=serializers.MeasurementOutputSerializer,
+        responses={201: ONE_OR_MANY_MEASUREMENTS},
     )
     @action(detail=True, methods=["get", "post"], filter_backends=[])
     def measurements(self, request: Request, pk: str | None = None) -> Response:
@@ -119,7 +127,7 @@ class KpiViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
     @extend_schema(
         operation_id="v1_kpis_measurements_bulk_create",
         request=serializers.BulkMeasurementInputSerializer,
-        responses=serializers.MeasurementOutputSerializer,
+        responses={201: ONE_OR_MANY_MEASUREMENTS},
     )
     @action(detail=False, methods=["post"], url_path="measurements")
     def bulk_measurements(self, request: Request) -> Response:
@@ -134,6 +142,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     permission_classes = [ReportsViewer]
     filterset_fields = ["kind"]
+    lookup_value_regex = r"[0-9]+"
 
     def get_queryset(self) -> Any:
         return report_list() if self.action == "list" else Report.objects.all()

@@ -76,8 +76,8 @@ def load_kpi_definitions(section: Section) -> LoadResult:
             raise ProcedureError(entry.line, f"the {entry.key} category lists no KPI (comma-separated names).")
         for name in names:
             slug = slugify(name)[:120]
-            if not slug:
-                raise ProcedureError(entry.line, f"{name!r} cannot be a KPI name.")
+            if not slug or len(name) > 120:
+                raise ProcedureError(entry.line, f"{name[:60]!r} cannot be a KPI name (1 to 120 characters).")
             if slug in seen:
                 raise ProcedureError(entry.line, f"KPI {name!r} is listed twice (first on line {seen[slug]}).")
             seen[slug] = entry.line
