@@ -115,7 +115,7 @@ class KpiViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
                 from rest_framework.exceptions import ValidationError
 
                 raise ValidationError({"kpi": [f"KPI {kpi.slug!r} is computed by the portal and takes no values."]})
-            return self._record(request, serializers.MeasurementInputSerializer, {}, kpi=kpi)
+            return self._record(request, serializers.MeasurementInputSerializer, {"kpi": kpi}, kpi=kpi)
         queryset = MeasurementFilter(
             request.query_params,
             queryset=KpiMeasurement.objects.filter(kpi=kpi).select_related("kpi").order_by("-date"),

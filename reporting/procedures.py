@@ -15,7 +15,7 @@ from django.utils.text import slugify
 
 from opsportal.procedures.document import ProcedureError, Section
 from opsportal.procedures.registry import LoadResult, register_loader
-from reporting.kpis import measure_of
+from reporting.kpis import bounds_of, measure_of
 from reporting.models import DEFAULT_BUILD_TIMES, Category, KpiDefinition, ReportKind, ReportSchedule, Source
 
 CATEGORY_KEYS = {
@@ -82,6 +82,7 @@ def load_kpi_definitions(section: Section) -> LoadResult:
                 raise ProcedureError(entry.line, f"KPI {name!r} is listed twice (first on line {seen[slug]}).")
             seen[slug] = entry.line
             unit, direction, aggregation = measure_of(name)
+            minimum, maximum = bounds_of(unit)
             existing = KpiDefinition.objects.filter(slug=slug).first()
             if existing is None:
                 KpiDefinition.objects.create(
@@ -89,6 +90,8 @@ def load_kpi_definitions(section: Section) -> LoadResult:
                     slug=slug,
                     category=category,
                     unit=unit,
+                    min_value=minimum,
+                    max_value=maximum,
                     direction=direction,
                     aggregation=aggregation,
                     source=Source.MANUAL,

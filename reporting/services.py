@@ -11,10 +11,12 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from opsportal import plausible
 from opsportal.notifications import notification_send
 from reporting.models import KpiDefinition, KpiMeasurement, Report, ReportDelivery, ReportSchedule
 from reporting.periods import Period, last_complete_period
@@ -30,11 +32,39 @@ class MeasurementInput:
     value: Decimal
 
 
+def measurement_problems(*, kpi: KpiDefinition, day: date, value: Decimal, today: date) -> dict[str, str]:
+    """Return what is implausible about a measurement, by field (``date``, ``value``); empty when fine.
+
+    A date in the future or more than ten years back, or a value outside the KPI's minimum
+    and maximum (percentages 0-100, counts not negative), is refused.
+    """
+    problems: dict[str, str] = {}
+    try:
+        plausible.check_measurement_date(day, today=today)
+    except ValidationError as error:
+        problems["date"] = error.message_dict["date"][0]
+    if kpi.min_value is not None and value < kpi.min_value:
+        problems["value"] = f"{kpi.name} cannot be below {kpi.min_value.normalize():f}{_unit(kpi)}."
+    elif kpi.max_value is not None and value > kpi.max_value:
+        problems["value"] = f"{kpi.name} cannot be above {kpi.max_value.normalize():f}{_unit(kpi)}."
+    return problems
+
+
+def _unit(kpi: KpiDefinition) -> str:
+    return f" {kpi.unit}" if kpi.unit and kpi.unit != "%" else kpi.unit
+
+
 def measurements_record(*, rows: Iterable[MeasurementInput], by: Any | None) -> int:
     """Insert or update the measurements of ``rows`` (one per KPI and date); return how many.
 
-    All or nothing: the caller validated every row; a database error saves none of them.
+    All or nothing: every row is checked (:func:`measurement_problems`) before any is saved;
+    a database error saves none of them.
     """
+    rows = list(rows)
+    today = timezone.localdate()
+    for row in rows:
+        if problems := measurement_problems(kpi=row.kpi, day=row.date, value=row.value, today=today):
+            raise ValidationError(problems)
     latest: dict[tuple[int, date], KpiMeasurement] = {}
     for row in rows:
         latest[(row.kpi.pk, row.date)] = KpiMeasurement(
