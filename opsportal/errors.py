@@ -12,7 +12,6 @@ from collections.abc import Callable
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.template import TemplateDoesNotExist
 from django.views import defaults
 
 API_PREFIX = "/api/"
@@ -42,9 +41,11 @@ def api_error(status: int, code: str, message: str, fields: dict[str, list[str]]
 
 
 def _message(exception: Exception | None, default: str) -> str:
-    text = str(exception) if exception is not None else ""
+    args = getattr(exception, "args", ())
     # Django's resolver raises Http404 with a dict of debugging details, never meant for users.
-    return text if text and not text.startswith("{") else default
+    if not args or not isinstance(args[0], str) or not args[0]:
+        return default
+    return args[0]
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -88,10 +89,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
     """Answer 500: the API's error body under /api/, Django's plain page elsewhere."""
     if is_api(request):
         return api_error(500, "server_error", "The server failed to answer; the error has been logged.")
-    try:
-        return defaults.server_error(request)
-    except TemplateDoesNotExist:  # pragma: no cover - Django's default renders a built-in page
-        return HttpResponse("Server error", status=500)
+    return defaults.server_error(request)
 
 
 def conflict_response(request: HttpRequest, error: Conflict) -> HttpResponse:

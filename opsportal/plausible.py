@@ -1,7 +1,9 @@
 """Plausible values: the limits every form, serializer and service applies to what users type.
 
-Each check raises ``django.core.exceptions.ValidationError`` keyed by the field it is about, so
-the API's error body and the forms both name the field (``opsportal.api``).
+A ``*_problem`` function returns the message that refuses a value (or None), for a form to
+show next to its field or a service to collect; ``check_*`` raises ``ValidationError`` keyed by
+the field, which the API's error body names (``opsportal.api``). The serializer and filter
+fields below refuse UTC offsets no time zone has, which PostgreSQL would answer with an error.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ OFFSET_MESSAGE = "The UTC offset must be between -14:00 and +14:00."
 
 
 def offset_is_plausible(value: datetime) -> bool:
+    """Return True for a naive time or one whose UTC offset a real time zone can have."""
     offset = value.utcoffset()
     return offset is None or abs(offset) <= MAX_UTC_OFFSET
 
@@ -48,13 +51,13 @@ def detected_at_problem(value: datetime | None, *, now: datetime) -> str | None:
     return None
 
 
-def check_measurement_date(value: date, *, today: date, field: str = "date") -> None:
-    """Refuse a KPI date in the future or more than ten years ago."""
+def measurement_date_problem(value: date, *, today: date) -> str | None:
+    """Return why a KPI date is refused (in the future, more than ten years ago), or None."""
     if value > today:
-        raise ValidationError({field: f"{value.isoformat()} is in the future; enter values for past days only."})
-    oldest = _years_before(today, KPI_MAX_AGE_YEARS)
-    if value < oldest:
-        raise ValidationError({field: f"{value.isoformat()} is more than {KPI_MAX_AGE_YEARS} years ago."})
+        return f"{value.isoformat()} is in the future; enter values up to today."
+    if value < _years_before(today, KPI_MAX_AGE_YEARS):
+        return f"{value.isoformat()} is more than {KPI_MAX_AGE_YEARS} years ago."
+    return None
 
 
 def past_problem(value: datetime | date | None, *, now: datetime, what: str) -> str | None:

@@ -39,10 +39,8 @@ def measurement_problems(*, kpi: KpiDefinition, day: date, value: Decimal, today
     and maximum (percentages 0-100, counts not negative), is refused.
     """
     problems: dict[str, str] = {}
-    try:
-        plausible.check_measurement_date(day, today=today)
-    except ValidationError as error:
-        problems["date"] = error.message_dict["date"][0]
+    if problem := plausible.measurement_date_problem(day, today=today):
+        problems["date"] = problem
     if kpi.min_value is not None and value < kpi.min_value:
         problems["value"] = f"{kpi.name} cannot be below {kpi.min_value.normalize():f}{_unit(kpi)}."
     elif kpi.max_value is not None and value > kpi.max_value:
