@@ -139,6 +139,7 @@ def seed(context: DemoContext) -> str:
                     **(standard if change_type == "standard" else {}),
                 },
                 freeze_override_reason="",
+                now=min(now, start - timedelta(days=3)),
             )  # fmt: skip
             created += 1
             _walk(change, index=index, oncall=oncall, manager=manager, admin=admin, stages=stages, rng=rng, now=now)

@@ -9,6 +9,7 @@ from crispy_forms.layout import Submit
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db.models import Q
 
 from changes.models import (
@@ -21,6 +22,7 @@ from changes.models import (
     StageOutcome,
     StandardChangeTemplate,
 )
+from opsportal import plausible
 from opsportal.roles import Role
 
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -68,6 +70,10 @@ class ChangeForm(forms.ModelForm):
         self.fields[
             "standard_template"
         ].help_text = "Standard changes only: the pre-approved template; its plans, likelihood and impact are copied."
+        for field in self.fields.values():  # the model's text fields have no length of their own
+            if isinstance(field, forms.CharField) and field.max_length is None:
+                field.max_length = plausible.TEXT_MAX_LENGTH
+                field.validators.append(MaxLengthValidator(plausible.TEXT_MAX_LENGTH))
         self.fields["freeze_override_reason"].initial = self.instance.freeze_override_reason if self.instance.pk else ""
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", "Save change"))
@@ -114,10 +120,13 @@ class StageForm(forms.Form):
 
     stage = forms.ModelChoiceField(queryset=DeploymentStage.objects.all())
     outcome = forms.ChoiceField(choices=StageOutcome.choices)
-    evidence = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    rolled_back = forms.CharField(
-        required=False, label="What was rolled back", widget=forms.Textarea(attrs={"rows": 2})
+    evidence = forms.CharField(
+        required=False, max_length=plausible.TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 2})
     )
+    rolled_back = forms.CharField(
+        required=False, max_length=plausible.TEXT_MAX_LENGTH, label="What was rolled back",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )  # fmt: skip
 
 
 CLOSE_CODE_CHOICES = CloseCode.choices

@@ -281,6 +281,11 @@ def _calendar_range(view: str, day: date) -> tuple[date, date]:
     return monday, monday + timedelta(days=7)
 
 
+# A page's weeks and the "next" link must stay inside the years Python's dates can hold.
+CALENDAR_FIRST_DAY = date(1970, 1, 1)
+CALENDAR_LAST_DAY = date(9998, 12, 31)
+
+
 @require_GET
 def calendar(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Show scheduled changes by week or month, flagging overlaps and freeze windows."""
@@ -288,10 +293,18 @@ def calendar(request: AuthenticatedHttpRequest) -> HttpResponse:
     view = request.GET.get("view", "week")
     if view not in ("week", "month"):
         view = "week"
-    try:
-        day = date.fromisoformat(request.GET["date"]) if request.GET.get("date") else timezone.localdate()
-    except ValueError:
-        day = timezone.localdate()
+    day = timezone.localdate()
+    if request.GET.get("date"):
+        try:
+            day = date.fromisoformat(request.GET["date"])
+        except ValueError:
+            messages.error(request, f"{request.GET['date']!r} is not a date (use YYYY-MM-DD); showing today.")
+        if not CALENDAR_FIRST_DAY <= day <= CALENDAR_LAST_DAY:
+            messages.error(
+                request,
+                f"The calendar shows {CALENDAR_FIRST_DAY.year} to {CALENDAR_LAST_DAY.year}; showing today instead.",
+            )
+            day = timezone.localdate()
     first, after = _calendar_range(view, day)
     zone = timezone.get_current_timezone()
     start, end = datetime.combine(first, time.min, tzinfo=zone), datetime.combine(after, time.min, tzinfo=zone)

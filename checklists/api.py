@@ -17,6 +17,7 @@ from typing import Any
 
 import django_filters
 from django.db.models import Prefetch, QuerySet
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -52,6 +53,7 @@ class TemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     serializer_class = ChecklistTemplateSerializer
     permission_classes = [area_permission("checklists")]
     filterset_fields = ["frequency", "is_active"]
+    lookup_value_regex = r"[0-9]+"
 
     def get_queryset(self) -> QuerySet[ChecklistTemplate]:
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user
@@ -76,6 +78,7 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
 
     permission_classes = [area_permission("checklists")]
     filterset_class = RunFilter
+    lookup_value_regex = r"[0-9]+"
     ordering_fields = ["opens_at", "period_date", "name"]
 
     def get_queryset(self) -> QuerySet[ChecklistRun]:
@@ -94,6 +97,12 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
         return ChecklistRunDetailSerializer if self.action == "retrieve" else ChecklistRunSerializer
 
 
+@extend_schema_view(
+    tick=extend_schema(responses=RunItemSerializer),
+    untick=extend_schema(responses=RunItemSerializer),
+    note=extend_schema(responses=RunItemSerializer),
+    problem=extend_schema(responses=RunItemSerializer),
+)
 class RunItemViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Read a run item, or tick, untick, note or flag it: ``/api/v1/checklists/items/{id}/tick/``."""
 

@@ -36,20 +36,6 @@ def env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean; use true or false.")
 
 
-def env_int(name: str, default: int, *, minimum: int = 0) -> int:
-    """Return the variable as a whole number of at least ``minimum``."""
-    raw = os.environ.get(name)
-    if raw is None or not raw.strip():
-        return default
-    try:
-        value = int(raw.strip())
-    except ValueError as error:
-        raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number.") from error
-    if value < minimum:
-        raise ImproperlyConfigured(f"{name}={raw!r} must be at least {minimum}.")
-    return value
-
-
 def env_list(name: str, default: list[str]) -> list[str]:
     """Return a comma-separated variable as a list of non-empty, stripped strings."""
     raw = os.environ.get(name)
@@ -107,4 +93,19 @@ def env_url(name: str, default: str, schemes: tuple[str, ...]) -> str:
     if scheme not in schemes:
         allowed = ", ".join(f"{s}://" for s in schemes)
         raise ImproperlyConfigured(f"{name}={value!r} must start with one of {allowed}.")
+    return value
+
+
+def env_int(name: str, default: int, *, minimum: int = 0, maximum: int | None = None) -> int:
+    """Return a whole number between ``minimum`` and ``maximum``, refusing anything else by name."""
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError as error:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number.") from error
+    if value < minimum or (maximum is not None and value > maximum):
+        allowed = f"between {minimum} and {maximum}" if maximum is not None else f"{minimum} or more"
+        raise ImproperlyConfigured(f"{name}={raw!r} must be {allowed}.")
     return value

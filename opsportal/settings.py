@@ -43,6 +43,8 @@ if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off (comma-separated host names).")
 
 PORTAL_BASE_URL = env_url("PORTAL_BASE_URL", "http://127.0.0.1:8000", ("http", "https")).rstrip("/")
+# How far back an incident's detection time may lie (opsportal/plausible.py).
+INCIDENT_MAX_AGE_DAYS = env_int("INCIDENT_MAX_AGE_DAYS", 365, minimum=1, maximum=3650)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -81,6 +83,7 @@ MIDDLEWARE = [
     "opsportal.middleware.PrivatePagesNoStoreMiddleware",
     "opsportal.middleware.UserTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "opsportal.errors.ConflictMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes requires
@@ -327,6 +330,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "opsportal.api.document_errors"],
     # One schema name per choice set that several fields share.
     "ENUM_NAME_OVERRIDES": {
         "ChangeStatusEnum": "changes.models.ChangeStatus",

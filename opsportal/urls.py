@@ -45,4 +45,7 @@ urlpatterns = [
     path("api/docs/", login_required(SpectacularSwaggerSplitView.as_view(url_name="schema")), name="api-docs"),
 ]
 
+handler400 = "opsportal.errors.bad_request"
 handler403 = "opsportal.errors.permission_denied"
+handler404 = "opsportal.errors.page_not_found"
+handler500 = "opsportal.errors.server_error"

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from reporting.csv_io import MAX_VALUE
 from reporting.models import KpiDefinition, KpiMeasurement, Report, Source
+from reporting.services import measurement_problems
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -25,6 +27,8 @@ class KpiSerializer(serializers.ModelSerializer):
             "category",
             "unit",
             "target",
+            "min_value",
+            "max_value",
             "direction",
             "aggregation",
             "source",
@@ -64,6 +68,16 @@ class MeasurementInputSerializer(serializers.Serializer):
 
     date = serializers.DateField(input_formats=["iso-8601"], error_messages=_DATE_ERRORS)
     value = _value_field()
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        kpi = attrs.get("kpi") or self.context.get("kpi")
+        if kpi is not None:
+            problems = measurement_problems(
+                kpi=kpi, day=attrs["date"], value=attrs["value"], today=timezone.localdate()
+            )
+            if problems:
+                raise serializers.ValidationError(problems)
+        return attrs
 
 
 @extend_schema_field(OpenApiTypes.STR)
