@@ -18,7 +18,7 @@ from typing import Any
 import django_filters
 from django.db.models import Prefetch, QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -37,14 +37,6 @@ from checklists.serializers import (
     TickInputSerializer,
 )
 from opsportal.permissions import area_permission
-
-
-class RunClosedConflict(exceptions.APIException):
-    """409: the run takes no write now (its window ended, or it has not opened)."""
-
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "conflict"
-    default_detail = "This checklist run takes no changes now."
 
 
 class TemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -114,11 +106,6 @@ class RunItemViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     def get_object(self) -> RunItem:
         write = self.request.method not in ("GET", "HEAD", "OPTIONS")
         return selectors.run_item_for_user(self.request.user, int(self.kwargs["pk"]), write=write)
-
-    def handle_exception(self, exc: Exception) -> Response:
-        if isinstance(exc, services.RunClosed):
-            exc = RunClosedConflict(exc.message)
-        return super().handle_exception(exc)
 
     def _answer(self, item: RunItem) -> Response:
         return Response(RunItemSerializer(item).data)

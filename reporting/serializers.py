@@ -9,6 +9,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from reporting import rules
 from reporting.csv_io import MAX_VALUE
 from reporting.models import KpiDefinition, KpiMeasurement, Report, Source
 from reporting.services import measurement_problems
@@ -121,3 +122,10 @@ class ReportSerializer(ReportListSerializer):
     class Meta(ReportListSerializer.Meta):
         fields = [*ReportListSerializer.Meta.fields, "data"]
         read_only_fields = fields
+
+    def to_representation(self, instance: Report) -> dict[str, Any]:
+        representation: dict[str, Any] = super().to_representation(instance)
+        request = self.context.get("request")
+        if request is not None:  # what the reader may see: no change figures for Ops staff
+            representation["data"] = rules.report_data_visible(request.user, representation["data"])
+        return representation
