@@ -106,6 +106,6 @@ def env_int(name: str, default: int, *, minimum: int = 0, maximum: int | None = 
     except ValueError as error:
         raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number.") from error
     if value < minimum or (maximum is not None and value > maximum):
-        allowed = f"between {minimum} and {maximum}" if maximum is not None else f"{minimum} or more"
+        allowed = f"between {minimum} and {maximum}" if maximum is not None else f"at least {minimum}"
         raise ImproperlyConfigured(f"{name}={raw!r} must be {allowed}.")
     return value
