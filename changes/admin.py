@@ -63,20 +63,20 @@ class DeploymentStageAdmin(SimpleHistoryAdmin):
 
 class HistoryInline(ReadOnlyInline):  # append-only, written by services
     model = ChangeHistory
-    fields = ["kind", "actor", "at", "from_status", "to_status", "message"]
-    readonly_fields = fields
+    readonly_fields = ("kind", "actor", "at", "from_status", "to_status", "message")
+    fields = readonly_fields
 
 
 class StageInline(ReadOnlyInline):
     model = StageResult
-    fields = ["stage", "outcome", "recorded_by", "recorded_at", "evidence", "rolled_back"]
-    readonly_fields = fields
+    readonly_fields = ("stage", "outcome", "recorded_by", "recorded_at", "evidence", "rolled_back")
+    fields = readonly_fields
 
 
 class IncidentLinkInline(ReadOnlyInline):  # linked on the change page, so history records it
     model = ChangeIncidentLink
-    fields = ["incident", "kind", "linked_by", "linked_at"]
-    readonly_fields = fields
+    readonly_fields = ("incident", "kind", "linked_by", "linked_at")
+    fields = readonly_fields
 
 
 @admin.register(ChangeRequest)

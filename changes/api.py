@@ -7,7 +7,7 @@ Every action: input serializer → service → output serializer. Errors use the
 from __future__ import annotations
 
 import django_filters
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -31,6 +31,7 @@ from changes.serializers import (
     StandardTemplateSerializer,
     TransitionInputSerializer,
 )
+from opsportal import plausible
 
 
 class MayViewChanges(BasePermission):
@@ -47,14 +48,19 @@ class ChangeFilter(django_filters.FilterSet):
     type = django_filters.ChoiceFilter(field_name="change_type", choices=ChangeType.choices)
     risk = django_filters.ChoiceFilter(choices=Level.choices)
     service = django_filters.CharFilter(field_name="affected_services", lookup_expr="icontains")
-    window_from = django_filters.IsoDateTimeFilter(field_name="window_end", lookup_expr="gte")
-    window_to = django_filters.IsoDateTimeFilter(field_name="window_start", lookup_expr="lte")
+    window_from = plausible.IsoDateTimeFilter(field_name="window_end", lookup_expr="gte")
+    window_to = plausible.IsoDateTimeFilter(field_name="window_start", lookup_expr="lte")
 
     class Meta:
         model = ChangeRequest
         fields = ["status", "type", "risk", "service", "window_from", "window_to"]
 
 
+@extend_schema_view(
+    create=extend_schema(request=ChangeInputSerializer, responses={201: ChangeSerializer}),
+    update=extend_schema(request=ChangeInputSerializer, responses=ChangeSerializer),
+    partial_update=extend_schema(request=ChangeInputSerializer, responses=ChangeSerializer),
+)
 class ChangeViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -67,6 +73,7 @@ class ChangeViewSet(
 
     permission_classes = [MayViewChanges]
     filterset_class = ChangeFilter
+    lookup_value_regex = r"[0-9]+"  # any other id is a 404 from the router, never a 500
     ordering_fields = ["created_at", "window_start", "risk", "status"]
     serializer_class = ChangeSerializer
 
@@ -141,8 +148,9 @@ class ChangeViewSet(
         change = services.change_reject(change=change, by=request.user, **data.validated_data)
         return Response(ChangeSerializer(change).data)
 
-    @extend_schema(request=StageInputSerializer, responses=StageResultSerializer(many=True))
-    @action(detail=True, methods=["get", "post"])
+    @extend_schema(methods=["GET"], request=None, responses=StageResultSerializer(many=True))
+    @extend_schema(methods=["POST"], request=StageInputSerializer, responses={201: StageResultSerializer})
+    @action(detail=True, methods=["get", "post"], pagination_class=None)  # the whole list, unpaginated
     def stages(self, request: Request, pk: str) -> Response:
         """GET: the stage results; POST {"stage": name, "outcome": ..., "evidence", "rolled_back"}: record one."""
         change = self.get_object()
@@ -162,7 +170,7 @@ class ChangeViewSet(
         methods=["DELETE"], request=None, responses={204: None},
         parameters=[OpenApiParameter("incident", int, description="The incident to unlink.")],
     )  # fmt: skip
-    @action(detail=True, methods=["get", "post", "delete"])
+    @action(detail=True, methods=["get", "post", "delete"], pagination_class=None)  # the whole list, unpaginated
     def incidents(self, request: Request, pk: str) -> Response:
         """GET: the linked incidents; POST {"incident": id, "kind": "caused"|"related"}: link (or change the
         kind); DELETE ?incident=id: unlink."""

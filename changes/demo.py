@@ -139,6 +139,7 @@ def seed(context: DemoContext) -> str:
                     **(standard if change_type == "standard" else {}),
                 },
                 freeze_override_reason="",
+                now=min(now, start - timedelta(days=3)),
             )  # fmt: skip
             created += 1
             _walk(change, index=index, oncall=oncall, manager=manager, admin=admin, stages=stages, rng=rng, now=now)
@@ -153,6 +154,7 @@ def _backdate(pk: int, *, now: Any) -> None:
     the paperwork and the window itself for the work, so reports and the calendar look real.
     """
     change = ChangeRequest.objects.get(pk=pk)
+    assert change.window_start is not None  # every demo change is scheduled
     entries = list(ChangeHistory.objects.filter(change=change).order_by("pk"))
     work_started = next(
         (i for i, entry in enumerate(entries) if entry.to_status == ChangeStatus.IMPLEMENTATION), len(entries)

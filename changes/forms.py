@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db.models import Q
 
 from changes.models import (
@@ -21,6 +22,7 @@ from changes.models import (
     StageOutcome,
     StandardChangeTemplate,
 )
+from opsportal import plausible
 from opsportal.roles import Role
 
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -53,8 +55,9 @@ class ChangeForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name in ("window_start", "window_end"):
-            self.fields[name].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
-        self.fields["implementer"].queryset = (
+            window_field = cast(forms.DateTimeField, self.fields[name])
+            window_field.input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
+        cast(forms.ModelChoiceField, self.fields["implementer"]).queryset = (
             get_user_model()
             .objects.filter(Q(groups__name=Role.ONCALL.value) | Q(is_superuser=True), is_active=True)
             .distinct()
@@ -62,16 +65,22 @@ class ChangeForm(forms.ModelForm):
         )
         # Active templates, plus the one this change was raised from (even if since retired).
         current = Q(pk=self.instance.standard_template_id) if self.instance.standard_template_id else Q(pk__in=[])
-        self.fields["standard_template"].queryset = StandardChangeTemplate.objects.filter(Q(active=True) | current)
+        templates = cast(forms.ModelChoiceField, self.fields["standard_template"])
+        templates.queryset = StandardChangeTemplate.objects.filter(Q(active=True) | current)
         self.fields[
             "standard_template"
         ].help_text = "Standard changes only: the pre-approved template; its plans, likelihood and impact are copied."
+        for field in self.fields.values():  # the model's text fields have no length of their own
+            if isinstance(field, forms.CharField) and field.max_length is None:
+                field.max_length = plausible.TEXT_MAX_LENGTH
+                field.validators.append(MaxLengthValidator(plausible.TEXT_MAX_LENGTH))
         self.fields["freeze_override_reason"].initial = self.instance.freeze_override_reason if self.instance.pk else ""
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", "Save change"))
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        assert cleaned is not None  # Form.clean returns cleaned_data
         start, end = cleaned.get("window_start"), cleaned.get("window_end")
         # Said here as well as in the service so the model's check constraint never answers first.
         if start and end and end <= start:
@@ -111,10 +120,13 @@ class StageForm(forms.Form):
 
     stage = forms.ModelChoiceField(queryset=DeploymentStage.objects.all())
     outcome = forms.ChoiceField(choices=StageOutcome.choices)
-    evidence = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    rolled_back = forms.CharField(
-        required=False, label="What was rolled back", widget=forms.Textarea(attrs={"rows": 2})
+    evidence = forms.CharField(
+        required=False, max_length=plausible.TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 2})
     )
+    rolled_back = forms.CharField(
+        required=False, max_length=plausible.TEXT_MAX_LENGTH, label="What was rolled back",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )  # fmt: skip
 
 
 CLOSE_CODE_CHOICES = CloseCode.choices

@@ -45,7 +45,7 @@ def change_list(*, filters: dict[str, Any] | None = None) -> QuerySet[ChangeRequ
     return changes
 
 
-def change_for_user(user: Any, pk: int, *, write: bool = False) -> ChangeRequest:
+def change_for_user(user: Any, pk: int | str, *, write: bool = False) -> ChangeRequest:
     """Return the change ``pk`` if ``user`` may see it (or, with ``write``, edit it).
 
     Everyone in the Changes area sees every change; its requester, its implementer and the
@@ -119,17 +119,18 @@ def change_stages(change: ChangeRequest) -> list[StageRow]:
 
 def change_overlaps(changes: list[ChangeRequest]) -> dict[int, list[tuple[str, ChangeRequest]]]:
     """Return, per change id, the (service, other change) pairs whose windows overlap on one service."""
-    by_service: dict[str, list[ChangeRequest]] = defaultdict(list)
+    # (window start, window end, change) of every change with a whole window, per service.
+    by_service: dict[str, list[tuple[datetime, datetime, ChangeRequest]]] = defaultdict(list)
     for change in changes:
         if change.window_start and change.window_end:
             for service in change.services:
-                by_service[service].append(change)
+                by_service[service].append((change.window_start, change.window_end, change))
     overlaps: dict[int, list[tuple[str, ChangeRequest]]] = defaultdict(list)
     for service, items in by_service.items():
-        items.sort(key=lambda item: item.window_start)
-        for index, first in enumerate(items):
-            for second in items[index + 1 :]:
-                if second.window_start >= first.window_end:
+        items.sort(key=lambda item: item[0])
+        for index, (_, first_end, first) in enumerate(items):
+            for second_start, _, second in items[index + 1 :]:
+                if second_start >= first_end:
                     break
                 overlaps[first.pk].append((service, second))
                 overlaps[second.pk].append((service, first))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from rest_framework import serializers
 
 from changes.models import (
@@ -20,6 +21,8 @@ from changes.models import (
     StandardChangeTemplate,
 )
 from incidents.models import Incident
+from opsportal import plausible
+from opsportal.plausible import SHORT_TEXT_MAX_LENGTH, text_field
 
 
 class ChangeInputSerializer(serializers.Serializer):
@@ -27,20 +30,20 @@ class ChangeInputSerializer(serializers.Serializer):
 
     title = serializers.CharField(max_length=200)
     change_type = serializers.ChoiceField(choices=ChangeType.choices, default=ChangeType.NORMAL)
-    business_justification = serializers.CharField(required=False, allow_blank=True, default="")
-    description = serializers.CharField(required=False, allow_blank=True, default="")
+    business_justification = text_field()
+    description = text_field()
     affected_services = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
     likelihood = serializers.ChoiceField(choices=Level.choices, default=Level.LOW)
     impact = serializers.ChoiceField(choices=Level.choices, default=Level.LOW)
-    implementation_plan = serializers.CharField(required=False, allow_blank=True, default="")
-    rollback_plan = serializers.CharField(required=False, allow_blank=True, default="")
-    verification_plan = serializers.CharField(required=False, allow_blank=True, default="")
-    window_start = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    window_end = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    implementation_plan = text_field()
+    rollback_plan = text_field()
+    verification_plan = text_field()
+    window_start = plausible.DateTimeField(required=False, allow_null=True, default=None)
+    window_end = plausible.DateTimeField(required=False, allow_null=True, default=None)
     implementer = serializers.PrimaryKeyRelatedField(
         queryset=get_user_model().objects.all(), required=False, allow_null=True, default=None
     )
-    freeze_override_reason = serializers.CharField(required=False, allow_blank=True, default="")
+    freeze_override_reason = text_field()
     standard_template = serializers.PrimaryKeyRelatedField(
         queryset=StandardChangeTemplate.objects.all(), required=False, allow_null=True, default=None,
         help_text="Required for a standard change: the id of an active template (GET /api/v1/changes/standard-templates/); "
@@ -62,28 +65,28 @@ class StandardTemplateSerializer(serializers.ModelSerializer):
 
 
 class TransitionInputSerializer(serializers.Serializer):
-    to = serializers.CharField()
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    to = serializers.CharField(max_length=SHORT_TEXT_MAX_LENGTH)
+    reason = text_field()
     close_code = serializers.ChoiceField(choices=CloseCode.choices, required=False, allow_blank=True, default="")
 
 
 class ApproveInputSerializer(serializers.Serializer):
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    comment = text_field()
 
 
 class RejectInputSerializer(serializers.Serializer):
-    reason = serializers.CharField(allow_blank=True, default="")
+    reason = text_field()
 
 
 class StageInputSerializer(serializers.Serializer):
     stage = serializers.SlugRelatedField(slug_field="name", queryset=DeploymentStage.objects.all())
     outcome = serializers.ChoiceField(choices=StageOutcome.choices)
-    evidence = serializers.CharField(required=False, allow_blank=True, default="")
-    rolled_back = serializers.CharField(required=False, allow_blank=True, default="")
+    evidence = text_field()
+    rolled_back = text_field()
 
 
 class HistorySerializer(serializers.ModelSerializer):
-    actor = serializers.StringRelatedField()
+    actor: serializers.StringRelatedField[User] = serializers.StringRelatedField(allow_null=True)
 
     class Meta:
         model = ChangeHistory
@@ -91,8 +94,8 @@ class HistorySerializer(serializers.ModelSerializer):
 
 
 class StageResultSerializer(serializers.ModelSerializer):
-    stage = serializers.StringRelatedField()
-    recorded_by = serializers.StringRelatedField()
+    stage: serializers.StringRelatedField[DeploymentStage] = serializers.StringRelatedField()
+    recorded_by: serializers.StringRelatedField[User] = serializers.StringRelatedField()
 
     class Meta:
         model = StageResult
@@ -102,10 +105,11 @@ class StageResultSerializer(serializers.ModelSerializer):
 class ChangeSerializer(serializers.ModelSerializer):
     """A change as the API shows it."""
 
-    requester = serializers.StringRelatedField()
-    implementer = serializers.StringRelatedField()
-    approved_by = serializers.StringRelatedField()
+    requester: serializers.StringRelatedField[User] = serializers.StringRelatedField()
+    implementer: serializers.StringRelatedField[User] = serializers.StringRelatedField(allow_null=True)
+    approved_by: serializers.StringRelatedField[User] = serializers.StringRelatedField(allow_null=True)
     status = serializers.ChoiceField(choices=ChangeStatus.choices, read_only=True)
+    close_code = serializers.ChoiceField(choices=CloseCode.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = ChangeRequest
@@ -125,7 +129,7 @@ class IncidentLinkSerializer(serializers.ModelSerializer):
     title = serializers.CharField(source="incident.title")
     severity = serializers.CharField(source="incident.severity.code")
     status = serializers.CharField(source="incident.status")
-    linked_by = serializers.StringRelatedField()
+    linked_by: serializers.StringRelatedField[User] = serializers.StringRelatedField(allow_null=True)
 
     class Meta:
         model = ChangeIncidentLink

@@ -35,7 +35,8 @@ from changes.models import (
     StandardChangeTemplate,
     split_services,
 )
-from opsportal import clock
+from opsportal import clock, plausible
+from opsportal.errors import Conflict
 from opsportal.notifications import notification_send
 from opsportal.outbox import insert_once
 from opsportal.roles import Role
@@ -92,12 +93,20 @@ def _history(change: ChangeRequest, kind: str, by: Any, message: str = "", sourc
     )
 
 
-def _clean_values(values: dict[str, Any], *, change: ChangeRequest | None = None) -> dict[str, Any]:
+def _clean_values(
+    values: dict[str, Any], *, change: ChangeRequest | None = None, now: datetime | None = None
+) -> dict[str, Any]:
     """Validate the editable values of a change; raise ValidationError naming every bad field.
 
-    ``change`` is the change being edited (None when raising one).
+    ``change`` is the change being edited (None when raising one). A window being set (new,
+    or moved from ``change``'s) cannot lie in the past.
     """
     errors: dict[str, str] = {}
+    now = now or timezone.now()
+    for name, what in (("window_start", "window's start"), ("window_end", "window's end")):
+        moved = change is None or getattr(change, name) != values.get(name)
+        if moved and (problem := plausible.past_problem(values.get(name), now=now, what=what)):
+            errors[name] = problem
     if not str(values.get("title") or "").strip():
         errors["title"] = "Give the change a title."
     if values.get("change_type") not in ChangeType.values:
@@ -219,14 +228,16 @@ def _check_freeze(*, change: ChangeRequest, values: dict[str, Any], by: Any, ove
     values["freeze_override_by"], values["freeze_override_reason"] = by, override_reason.strip()
 
 
-def change_create(*, by: Any, data: dict[str, Any], freeze_override_reason: str = "") -> ChangeRequest:
-    """Raise a change request in Initiation, requested by ``by``."""
+def change_create(
+    *, by: Any, data: dict[str, Any], freeze_override_reason: str = "", now: datetime | None = None
+) -> ChangeRequest:
+    """Raise a change request in Initiation, requested by ``by`` (``now``: when, for a demo history)."""
     rules.require(rules.may_raise(by), "Only on-call engineers, managers and admins raise changes.")
     values = {name: data.get(name) for name in EDITABLE_FIELDS}
     for name in ("change_type", "likelihood", "impact"):
         values[name] = values[name] or {"change_type": ChangeType.NORMAL}.get(name, Level.LOW)
-    values = _clean_values(values)
-    now = timezone.now()
+    now = now or timezone.now()
+    values = _clean_values(values, now=now)
     with transaction.atomic():
         change = ChangeRequest(requester=by, status=ChangeStatus.INITIATION, status_changed_at=now)
         _check_freeze(change=change, values=values, by=by, override_reason=freeze_override_reason)
@@ -387,6 +398,7 @@ def _apply(
     now = timezone.now()
     early_by = workflow.starts_early(transition, change.window_start, now=now)
     if early_by is not None and not reason:
+        assert change.window_start is not None  # starting early needs a window
         raise ValidationError(
             {
                 "reason": f"The window starts at {_utc_text(change.window_start)}, "
@@ -412,14 +424,13 @@ def _apply(
         updates.pop("status_changed_at")
     with transaction.atomic():
         if rows.update(**updates) != 1:
-            raise ValidationError(
-                {"status": "Someone else acted on this change first: it is no longer waiting for this step. Reload it."}
-            )
+            raise Conflict("Someone else acted on this change first: it is no longer waiting for this step. Reload it.")
         kind = {"approve": ChangeHistory.Kind.APPROVED, "reject": ChangeHistory.Kind.REJECTED}.get(
             transition.decision, ChangeHistory.Kind.TRANSITION
         )
         message = transition.label + (f": {reason}" if reason else "")
         if early_by is not None:
+            assert change.window_start is not None  # starting early needs a window
             message = (
                 f"{transition.label}, early start {_duration_text(early_by)} before the window "
                 f"({_utc_text(change.window_start)}): {reason}"

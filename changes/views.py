@@ -27,6 +27,7 @@ from changes.models import (
     ProcessStep,
 )
 from incidents.models import Incident
+from opsportal.middleware import AuthenticatedHttpRequest
 from opsportal.notifications import absolute_url
 from opsportal.today import TodaySection, register_today_section
 
@@ -57,7 +58,8 @@ def index(request: HttpRequest) -> HttpResponse:
     changes = list(page.object_list)
     flags = selectors.incident_flags(changes)
     for change in changes:
-        change.incident_flags = flags.get(change.pk, [])
+        # A display attribute for the list template; no model field.
+        change.incident_flags = flags.get(change.pk, [])  # type: ignore[attr-defined]
     return render(
         request,
         "changes/index.html",
@@ -279,17 +281,30 @@ def _calendar_range(view: str, day: date) -> tuple[date, date]:
     return monday, monday + timedelta(days=7)
 
 
+# A page's weeks and the "next" link must stay inside the years Python's dates can hold.
+CALENDAR_FIRST_DAY = date(1970, 1, 1)
+CALENDAR_LAST_DAY = date(9998, 12, 31)
+
+
 @require_GET
-def calendar(request: HttpRequest) -> HttpResponse:
+def calendar(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Show scheduled changes by week or month, flagging overlaps and freeze windows."""
     _require_area(request)
     view = request.GET.get("view", "week")
     if view not in ("week", "month"):
         view = "week"
-    try:
-        day = date.fromisoformat(request.GET["date"]) if request.GET.get("date") else timezone.localdate()
-    except ValueError:
-        day = timezone.localdate()
+    day = timezone.localdate()
+    if request.GET.get("date"):
+        try:
+            day = date.fromisoformat(request.GET["date"])
+        except ValueError:
+            messages.error(request, f"{request.GET['date']!r} is not a date (use YYYY-MM-DD); showing today.")
+        if not CALENDAR_FIRST_DAY <= day <= CALENDAR_LAST_DAY:
+            messages.error(
+                request,
+                f"The calendar shows {CALENDAR_FIRST_DAY.year} to {CALENDAR_LAST_DAY.year}; showing today instead.",
+            )
+            day = timezone.localdate()
     first, after = _calendar_range(view, day)
     zone = timezone.get_current_timezone()
     start, end = datetime.combine(first, time.min, tzinfo=zone), datetime.combine(after, time.min, tzinfo=zone)
@@ -309,7 +324,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
                 "changes": [
                     {"change": c, "overlaps": overlaps.get(c.pk, []), "incidents": flags.get(c.pk, []),
                      "frozen": [f for f in freezes if f.start < c.window_end and f.end > c.window_start]}
-                    for c in changes if c.window_start < day_end and c.window_end > day_start
+                    for c in changes if c.window_start and c.window_end and c.window_start < day_end and c.window_end > day_start
                 ],
                 "freezes": [f for f in freezes if f.start < day_end and f.end > day_start],
             }

@@ -53,8 +53,8 @@ class ChecklistTemplateAdmin(SimpleHistoryAdmin):
 
 class RunItemInline(ReadOnlyInline):
     model = RunItem
-    fields = ["position", "text", "done_by", "done_at", "note", "problem", "problem_note"]
-    readonly_fields = fields
+    readonly_fields = ("position", "text", "done_by", "done_at", "note", "problem", "problem_note")
+    fields = readonly_fields
 
 
 @admin.register(ChecklistRun)

@@ -17,7 +17,8 @@ from typing import Any
 
 import django_filters
 from django.db.models import Prefetch, QuerySet
-from rest_framework import exceptions, mixins, status, viewsets
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -38,20 +39,13 @@ from checklists.serializers import (
 from opsportal.permissions import area_permission
 
 
-class RunClosedConflict(exceptions.APIException):
-    """409: the run takes no write now (its window ended, or it has not opened)."""
-
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "conflict"
-    default_detail = "This checklist run takes no changes now."
-
-
 class TemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """List checklist templates with their schedule and items, or read one."""
 
     serializer_class = ChecklistTemplateSerializer
     permission_classes = [area_permission("checklists")]
     filterset_fields = ["frequency", "is_active"]
+    lookup_value_regex = r"[0-9]+"
 
     def get_queryset(self) -> QuerySet[ChecklistTemplate]:
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user
@@ -76,6 +70,7 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
 
     permission_classes = [area_permission("checklists")]
     filterset_class = RunFilter
+    lookup_value_regex = r"[0-9]+"
     ordering_fields = ["opens_at", "period_date", "name"]
 
     def get_queryset(self) -> QuerySet[ChecklistRun]:
@@ -94,6 +89,12 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
         return ChecklistRunDetailSerializer if self.action == "retrieve" else ChecklistRunSerializer
 
 
+@extend_schema_view(
+    tick=extend_schema(responses=RunItemSerializer),
+    untick=extend_schema(responses=RunItemSerializer),
+    note=extend_schema(responses=RunItemSerializer),
+    problem=extend_schema(responses=RunItemSerializer),
+)
 class RunItemViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Read a run item, or tick, untick, note or flag it: ``/api/v1/checklists/items/{id}/tick/``."""
 
@@ -105,11 +106,6 @@ class RunItemViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     def get_object(self) -> RunItem:
         write = self.request.method not in ("GET", "HEAD", "OPTIONS")
         return selectors.run_item_for_user(self.request.user, int(self.kwargs["pk"]), write=write)
-
-    def handle_exception(self, exc: Exception) -> Response:
-        if isinstance(exc, services.RunClosed):
-            exc = RunClosedConflict(exc.message)
-        return super().handle_exception(exc)
 
     def _answer(self, item: RunItem) -> Response:
         return Response(RunItemSerializer(item).data)

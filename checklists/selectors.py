@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
@@ -145,7 +145,7 @@ def completion_rates(runs: QuerySet[ChecklistRun]) -> dict[str, Any]:
 
     overall = rates(runs.order_by().aggregate(**aggregates))
     per_template = [
-        rates(row)
+        rates(cast(dict[str, Any], row))  # the row also holds the aggregates, which its inferred type lacks
         for row in runs.order_by()
         .values("template_id", "template__name")
         .annotate(**aggregates)

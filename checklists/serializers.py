@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from checklists.models import NOTE_MAX_LENGTH, ChecklistItem, ChecklistRun, ChecklistTemplate, RunItem
@@ -13,8 +14,17 @@ class ChecklistItemSerializer(serializers.ModelSerializer):
         fields = ["id", "position", "text", "help_text", "link", "required", "evidence_required"]
 
 
+@extend_schema_field(
+    {"type": "string", "pattern": r"^\d{2}:\d{2}:\d{2}$", "example": "08:00:00", "nullable": True,
+     "description": "Local time in the portal's time zone (no offset)."}
+)  # fmt: skip
+class LocalTimeField(serializers.TimeField):
+    """A wall-clock time without an offset; OpenAPI's ``format: time`` would demand one."""
+
+
 class ChecklistTemplateSerializer(serializers.ModelSerializer):
     owner_group = serializers.CharField(source="owner_group.name")
+    time_of_day = LocalTimeField(allow_null=True, read_only=True)
     schedule = serializers.CharField(source="schedule_text")
     items = ChecklistItemSerializer(many=True)
 
@@ -27,8 +37,8 @@ class ChecklistTemplateSerializer(serializers.ModelSerializer):
 
 
 class RunItemSerializer(serializers.ModelSerializer):
-    done_by = serializers.CharField(source="done_by.username", default=None)
-    problem_by = serializers.CharField(source="problem_by.username", default=None)
+    done_by = serializers.CharField(source="done_by.username", default=None, allow_null=True)
+    problem_by = serializers.CharField(source="problem_by.username", default=None, allow_null=True)
 
     class Meta:
         model = RunItem

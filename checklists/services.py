@@ -28,6 +28,7 @@ from checklists.models import (
 )
 from opsportal import clock
 from opsportal.clock import portal_zone
+from opsportal.errors import Conflict
 from opsportal.models import ImportedRecord
 from opsportal.outbox import insert_once
 from opsportal.procedures.provenance import Outcome, current_session, imported_row_apply, imported_row_remove
@@ -274,15 +275,11 @@ def _clean_note(note: str, *, field: str = "note") -> str:
     return note
 
 
-class RunClosed(Exception):
+class RunClosed(Conflict):
     """The run does not take this write now: its window has ended, or it has not opened yet.
 
-    Shown as 409 by the API and as a message on the item by the pages.
+    The portal's one Conflict: 409 in the API, a message on the item in the pages.
     """
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def _local_text(instant: datetime) -> str:

@@ -94,13 +94,15 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "overdue": bool(_run_badge(run, timezone.now())),
             "subject": subject,
             "subject_kind": subject._meta.verbose_name if subject is not None else "",
-            "subject_url": subject.get_absolute_url() if hasattr(subject, "get_absolute_url") else "",
+            "subject_url": subject.get_absolute_url()
+            if subject is not None and hasattr(subject, "get_absolute_url")
+            else "",
         },
     )
 
 
 def _item_response(
-    request: HttpRequest, item: RunItem, *, errors: dict[str, list[str]] | None = None, status: int = 200
+    request: HttpRequest, item: RunItem, *, errors: dict[str, Any] | None = None, status: int = 200
 ) -> HttpResponse:
     """Render the item row plus the run's progress bar (swapped out of band)."""
     run = ChecklistRun.objects.select_related("template").get(pk=item.run_id)
@@ -114,7 +116,7 @@ def _apply(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     item = selectors.run_item_for_user(request.user, pk, write=True)
     try:
         if action == "tick":
-            form = NoteForm(request.POST)
+            form: NoteForm | ProblemForm = NoteForm(request.POST)
             if not form.is_valid():
                 return _item_response(request, item, errors=form.errors, status=422)
             item = services.run_item_tick(item=item, by=request.user, note=form.cleaned_data["note"])
@@ -135,7 +137,7 @@ def _apply(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     except ValidationError as error:
         errors = error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
         return _item_response(request, item, errors=errors, status=422)
-    except (services.RunClosed, Conflict) as refused:
+    except Conflict as refused:  # a closed run, or a fact of its subject (an acknowledged incident)
         return _item_response(request, item, errors={"__all__": [refused.message]}, status=409)
     return _item_response(request, item)
 

@@ -106,7 +106,7 @@ class ServiceAdmin(SimpleHistoryAdmin):
 
 class IncidentEscalationStepInline(ReadOnlyInline):
     model = IncidentEscalationStep
-    fields = [
+    readonly_fields = [
         "position",
         "delay_minutes",
         "target",
@@ -116,13 +116,13 @@ class IncidentEscalationStepInline(ReadOnlyInline):
         "next_due_at",
         "rounds_sent",
     ]
-    readonly_fields = fields
+    fields = [*readonly_fields]
 
 
 class TimelineInline(ReadOnlyInline):
     model = TimelineEntry
-    fields = ["created_at", "kind", "author", "text", "from_value", "to_value"]
-    readonly_fields = fields
+    readonly_fields = ["created_at", "kind", "author", "text", "from_value", "to_value"]
+    fields = [*readonly_fields]
 
 
 @admin.register(Incident)
@@ -151,8 +151,8 @@ class EscalationNoticeAdmin(TimelineEntryAdmin):
 
 class ActionItemInline(ReadOnlyInline):
     model = ActionItem
-    fields = ["description", "owner", "due_date", "done", "done_at"]
-    readonly_fields = fields
+    readonly_fields = ("description", "owner", "due_date", "done", "done_at")
+    fields = readonly_fields
 
 
 @admin.register(PostIncidentReview)

@@ -8,7 +8,7 @@ import django_filters
 from django.db.models import QuerySet
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -28,12 +28,6 @@ from incidents.serializers import (
 )
 
 
-class Conflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "conflict"
-    default_detail = "Someone else changed this incident first."
-
-
 class IncidentFilter(django_filters.FilterSet):
     severity = django_filters.CharFilter(field_name="severity__code", help_text="Severity code, e.g. P1")
     status = django_filters.ChoiceFilter(choices=IncidentStatus.choices)
@@ -51,10 +45,6 @@ class IncidentFilter(django_filters.FilterSet):
         return selectors.incident_list(filters={"service": value}).filter(pk__in=queryset.values("pk"))
 
 
-def _conflict(error: services.IncidentConflict) -> Conflict:
-    return Conflict(error.message)
-
-
 class IncidentViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
@@ -62,6 +52,7 @@ class IncidentViewSet(
 
     serializer_class = IncidentSerializer
     filterset_class = IncidentFilter
+    lookup_value_regex = r"[0-9]+"  # any other id is a 404 from the router, never a 500
 
     def get_queryset(self) -> QuerySet[Incident]:
         return selectors.incident_queryset()
@@ -86,30 +77,24 @@ class IncidentViewSet(
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Read one incident with its response phases and linked changes."""
         incident = self.get_object()
-        incident.phase_runs = selectors.incident_phase_runs(incident)
+        # A display attribute, read by IncidentDetailSerializer's ``phases``; no model field.
+        incident.phase_runs = selectors.incident_phase_runs(incident)  # type: ignore[attr-defined]
         return Response(IncidentDetailSerializer(incident, context={"request": request}).data)
 
-    @extend_schema(request=None, responses={200: IncidentSerializer, 409: None})
+    @extend_schema(request=None, responses={200: IncidentSerializer})
     @action(detail=True, methods=["post"])
     def acknowledge(self, request: Request, pk: str) -> Response:
         """Acknowledge; 409 names who acknowledged first."""
-        incident = self.get_object(write=True)
-        try:
-            incident = services.incident_acknowledge(incident=incident, by=request.user)
-        except services.IncidentConflict as error:
-            raise _conflict(error) from error
+        incident = services.incident_acknowledge(incident=self.get_object(write=True), by=request.user)
         return Response(IncidentSerializer(selectors.incident_queryset().get(pk=incident.pk)).data)
 
-    @extend_schema(request=ResolveInputSerializer, responses={200: IncidentSerializer, 409: None})
+    @extend_schema(request=ResolveInputSerializer, responses={200: IncidentSerializer})
     @action(detail=True, methods=["post"])
     def resolve(self, request: Request, pk: str) -> Response:
         incident = self.get_object(write=True)
         data = ResolveInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            incident = services.incident_resolve(incident=incident, by=request.user, note=data.validated_data["note"])
-        except services.IncidentConflict as error:
-            raise _conflict(error) from error
+        incident = services.incident_resolve(incident=incident, by=request.user, note=data.validated_data["note"])
         return Response(IncidentSerializer(selectors.incident_queryset().get(pk=incident.pk)).data)
 
     @extend_schema(methods=["GET"], request=None, responses={200: TimelineEntrySerializer(many=True)})
@@ -139,10 +124,7 @@ class IncidentViewSet(
         if request.method == "PATCH":
             data = ReviewInputSerializer(data=request.data)
             data.is_valid(raise_exception=True)
-            try:
-                services.review_update(review=review, by=request.user, **data.validated_data)
-            except services.IncidentConflict as error:
-                raise _conflict(error) from error
+            services.review_update(review=review, by=request.user, **data.validated_data)
             review = selectors.review_for(incident)
         return Response(ReviewSerializer(review).data)
 

@@ -117,6 +117,7 @@ def seed(context: DemoContext) -> str:
             description="Add an alert for this failure mode",
             owner=manager,
             due_date=(resolved + timedelta(days=14)).date(),
+            now=resolved,
         )
         if age > timedelta(days=30):
             ActionItem.objects.filter(pk=item.pk).update(done=True, done_at=resolved + timedelta(days=10))

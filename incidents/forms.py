@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from incidents.models import IncidentStatus, Service, Severity, TimelineKind
 from incidents.services import REVIEW_FIELDS
+from opsportal import plausible
 from opsportal.roles import Role
 
 
@@ -37,25 +38,27 @@ class DeclareForm(forms.Form):
         required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         help_text="When it started, if earlier than now (your time zone).",
     )  # fmt: skip
-    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    description = forms.CharField(
+        required=False, max_length=plausible.TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3})
+    )
     assignee = forms.ModelChoiceField(queryset=get_user_model().objects.none(), required=False)
     services = forms.ModelMultipleChoiceField(
         queryset=Service.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
     )
-    users_affected = forms.IntegerField(required=False, min_value=0)
+    users_affected = forms.IntegerField(required=False, min_value=0, max_value=plausible.MAX_USERS_AFFECTED)
     from_item = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = responders()
+        cast(forms.ModelChoiceField, self.fields["assignee"]).queryset = responders()
         for name in ("detected_at", "description", "users_affected"):
             self.fields[name].widget.attrs["class"] = "form-control"
         self.fields["assignee"].widget.attrs["class"] = "form-select"
 
     def clean_detected_at(self) -> Any:
         value = self.cleaned_data.get("detected_at")
-        if value and value > timezone.now():
-            raise forms.ValidationError("The detection time cannot be in the future.")
+        if problem := plausible.detected_at_problem(value, now=timezone.now()):
+            raise forms.ValidationError(problem)
         return value
 
 
@@ -69,7 +72,7 @@ class FilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = responders()
+        cast(forms.ModelChoiceField, self.fields["assignee"]).queryset = responders()
 
     def filters(self) -> dict[str, Any]:
         if not self.is_valid():
@@ -100,15 +103,20 @@ class AssignForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = responders()
+        cast(forms.ModelChoiceField, self.fields["assignee"]).queryset = responders()
+
+
+TEXT_MAX = plausible.TEXT_MAX_LENGTH
 
 
 class ReviewForm(forms.Form):
-    summary = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    root_cause = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    contributing_factors = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    lessons_learned = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    preventive_measures = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    summary = forms.CharField(required=False, max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 3}))
+    root_cause = forms.CharField(required=False, max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 3}))
+    contributing_factors = forms.CharField(
+        required=False, max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    lessons_learned = forms.CharField(required=False, max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 3}))
+    preventive_measures = forms.CharField(required=False, max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 3}))
     complete = forms.BooleanField(required=False, label="Mark the review complete")
 
     field_names = REVIEW_FIELDS
@@ -119,6 +127,14 @@ class ActionItemForm(forms.Form):
     owner = forms.ModelChoiceField(queryset=get_user_model().objects.none(), required=False)
     due_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
+    def clean_due_date(self) -> Any:
+        value = self.cleaned_data.get("due_date")
+        if problem := plausible.past_problem(value, now=timezone.now(), what="due date"):
+            raise forms.ValidationError(problem)
+        return value
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = get_user_model().objects.filter(is_active=True).order_by("username")
+        cast(forms.ModelChoiceField, self.fields["owner"]).queryset = (
+            get_user_model().objects.filter(is_active=True).order_by("username")
+        )

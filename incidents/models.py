@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.models import Group
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
+
+from opsportal.plausible import SLA_MAX_MINUTES
 
 
 class EscalationTarget(models.TextChoices):
@@ -29,7 +31,12 @@ class Severity(models.Model):
         help_text="The code the API uses, e.g. P0.",
     )
     name = models.CharField(max_length=120)
-    response_minutes = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    response_minutes = models.PositiveIntegerField(
+        validators=[
+            MinValueValidator(1),
+            MaxValueValidator(SLA_MAX_MINUTES, "A response time can be at most 30 days (43200 minutes)."),
+        ]
+    )
     business_hours_only = models.BooleanField(
         default=False, help_text="Count the response time in business hours only (see Business calendars)."
     )

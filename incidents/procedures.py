@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import Any
 
 from django.contrib.auth.models import Group
 from django.utils.text import slugify
@@ -16,6 +17,7 @@ from checklists.models import AttachTo, Frequency, RelativeAnchor
 from checklists.services import checklist_template_upsert, checklist_templates_retire
 from incidents.models import Severity
 from incidents.services import severity_default_policy_create
+from opsportal.plausible import SLA_MAX_MINUTES
 from opsportal.procedures.document import ProcedureError, Section
 from opsportal.procedures.provenance import imported_row_apply
 from opsportal.procedures.registry import LoadResult, register_loader
@@ -47,6 +49,8 @@ def parse_response_time(text: str, line: int) -> tuple[int, bool]:
     minutes = round(amount * _UNIT_MINUTES["m" if unit.startswith("m") else unit[0]])
     if minutes < 1:
         raise ProcedureError(line, f"The response time {text!r} must be at least one minute")
+    if minutes > SLA_MAX_MINUTES:
+        raise ProcedureError(line, f"The response time {text!r} is longer than 30 days")
     return minutes, "business" in text.lower()
 
 
@@ -172,7 +176,7 @@ def load_response_phases(section: Section) -> LoadResult:
                 raise ProcedureError(entry.line, "a step is longer than 500 characters.")
         start, end = child.window if child.window else (timedelta(0), None)
         when = f" ({child.window_text})" if child.window_text else ""
-        values = {
+        values: dict[str, Any] = {
             "name": child.name,
             "description": " ".join(child.paragraphs) or f"Incident response phase{when}, from “{section.name}”.",
             "frequency": Frequency.ON_DEMAND,

@@ -35,7 +35,7 @@ def business_calendar() -> business_hours.BusinessCalendar:
     row = BusinessCalendar.objects.filter(is_default=True).first() or BusinessCalendar.objects.first()
     if row is None:
         return business_hours.BusinessCalendar(time_zone=clock.portal_zone().key)
-    hours: dict[int, list[tuple[Any, Any]]] = {}
+    hours: dict[int, list[business_hours.Interval]] = {}
     for weekday, start, end in row.working_hours.values_list("weekday", "start", "end"):
         hours.setdefault(weekday, []).append((start, end))
     holidays = frozenset(row.holidays.values_list("date", flat=True))

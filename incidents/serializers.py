@@ -7,14 +7,18 @@ from rest_framework import serializers
 
 from incidents.models import ActionItem, Incident, PostIncidentReview, Service, Severity, TimelineEntry, TimelineKind
 from incidents.services import REVIEW_FIELDS
+from opsportal import plausible
+from opsportal.plausible import TEXT_MAX_LENGTH, text_field
 
 
 class IncidentSerializer(serializers.ModelSerializer):
     severity = serializers.CharField(source="severity.code")
     severity_name = serializers.CharField(source="severity.name")
-    assignee = serializers.CharField(source="assignee.username", default=None)
-    acknowledged_by = serializers.CharField(source="acknowledged_by.username", default=None)
-    services = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+    assignee = serializers.CharField(source="assignee.username", default=None, allow_null=True)
+    acknowledged_by = serializers.CharField(source="acknowledged_by.username", default=None, allow_null=True)
+    services: serializers.SlugRelatedField[Service] = serializers.SlugRelatedField(
+        slug_field="name", many=True, read_only=True
+    )
     from_item = serializers.IntegerField(source="from_item_id", allow_null=True)
     response_breached = serializers.BooleanField()
 
@@ -56,20 +60,22 @@ class IncidentCreateSerializer(serializers.Serializer):
         slug_field="code", queryset=Severity.objects.all(),
         error_messages={"does_not_exist": "Unknown severity {value}; use one of the severity codes such as P1."},
     )  # fmt: skip
-    detected_at = serializers.DateTimeField(required=False, allow_null=True)
-    description = serializers.CharField(required=False, allow_blank=True, default="")
+    detected_at = plausible.DateTimeField(required=False, allow_null=True)
+    description = text_field()
     assignee = serializers.SlugRelatedField(
         slug_field="username", queryset=get_user_model().objects.filter(is_active=True), required=False, allow_null=True
     )
     services = serializers.SlugRelatedField(
         slug_field="name", queryset=Service.objects.all(), many=True, required=False
     )
-    users_affected = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    users_affected = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=plausible.MAX_USERS_AFFECTED
+    )
     from_item = serializers.IntegerField(required=False, allow_null=True, min_value=1)
 
 
 class TimelineEntrySerializer(serializers.ModelSerializer):
-    author = serializers.CharField(source="author.username", default=None)
+    author = serializers.CharField(source="author.username", default=None, allow_null=True)
 
     class Meta:
         model = TimelineEntry
@@ -87,7 +93,7 @@ class ResolveInputSerializer(serializers.Serializer):
 
 
 class ActionItemSerializer(serializers.ModelSerializer):
-    owner = serializers.CharField(source="owner.username", default=None)
+    owner = serializers.CharField(source="owner.username", default=None, allow_null=True)
 
     class Meta:
         model = ActionItem
@@ -96,8 +102,8 @@ class ActionItemSerializer(serializers.ModelSerializer):
 
 
 class ReviewSerializer(serializers.ModelSerializer):
-    owner = serializers.CharField(source="owner.username", default=None)
-    completed_by = serializers.CharField(source="completed_by.username", default=None)
+    owner = serializers.CharField(source="owner.username", default=None, allow_null=True)
+    completed_by = serializers.CharField(source="completed_by.username", default=None, allow_null=True)
     action_items = ActionItemSerializer(many=True, read_only=True)
 
     class Meta:
@@ -107,9 +113,9 @@ class ReviewSerializer(serializers.ModelSerializer):
 
 
 class ReviewInputSerializer(serializers.Serializer):
-    summary = serializers.CharField(required=False, allow_blank=True)
-    root_cause = serializers.CharField(required=False, allow_blank=True)
-    contributing_factors = serializers.CharField(required=False, allow_blank=True)
-    lessons_learned = serializers.CharField(required=False, allow_blank=True)
-    preventive_measures = serializers.CharField(required=False, allow_blank=True)
+    summary = serializers.CharField(required=False, allow_blank=True, max_length=TEXT_MAX_LENGTH)
+    root_cause = serializers.CharField(required=False, allow_blank=True, max_length=TEXT_MAX_LENGTH)
+    contributing_factors = serializers.CharField(required=False, allow_blank=True, max_length=TEXT_MAX_LENGTH)
+    lessons_learned = serializers.CharField(required=False, allow_blank=True, max_length=TEXT_MAX_LENGTH)
+    preventive_measures = serializers.CharField(required=False, allow_blank=True, max_length=TEXT_MAX_LENGTH)
     complete = serializers.BooleanField(required=False, default=False)

@@ -42,7 +42,7 @@ from incidents.models import (
     TimelineKind,
 )
 from incidents.selectors import business_calendar
-from opsportal import clock
+from opsportal import clock, plausible
 from opsportal.errors import Conflict
 from opsportal.notifications import notification_send
 from opsportal.outbox import insert_once
@@ -50,13 +50,6 @@ from opsportal.roles import Role
 
 REVIEW_DUE_AFTER = timedelta(hours=48)
 SWEEP_BATCH = 200
-
-
-class IncidentConflict(Conflict):
-    """Someone else changed the incident first, or the change is not allowed from its status."""
-
-    def __init__(self, message: str, *, field: str = "status") -> None:
-        super().__init__(message, field=field)
 
 
 # Severities and their policies ---------------------------------------------------------------
@@ -179,8 +172,9 @@ def incident_declare(
     now = now or timezone.now()
     detected_at = detected_at or now
     errors: dict[str, str] = {}
-    if detected_at > now:
-        errors["detected_at"] = "The detection time cannot be in the future."
+    if problem := plausible.detected_at_problem(detected_at, now=now):
+        errors["detected_at"] = problem
+    detected_at = min(detected_at, now)  # a clock a little fast: detected now
     if not (title or "").strip():
         errors["title"] = "Give the incident a title."
     if from_item is not None:
@@ -261,7 +255,7 @@ def incident_transition(
 ) -> Incident:
     """Make the lifecycle transition ``action`` (see incidents.lifecycle) and return the fresh incident.
 
-    Raise IncidentConflict when the incident is not in a status the action starts from,
+    Raise Conflict when the incident is not in a status the action starts from,
     including when someone else changed it first.
     """
     transition = BY_ACTION.get(action)
@@ -276,7 +270,7 @@ def incident_transition(
         action == "review"
         and not PostIncidentReview.objects.filter(incident=incident, completed_at__isnull=False).exists()
     ):
-        raise IncidentConflict("Complete the post-incident review first.")
+        raise Conflict("Complete the post-incident review first.")
     changes: dict[str, Any] = {"status": transition.target, "updated_at": now}
     if transition.target == IncidentStatus.ACKNOWLEDGED:
         changes.update(acknowledged_at=now, acknowledged_by=by)
@@ -297,8 +291,8 @@ def incident_transition(
         current = Incident.objects.select_related("acknowledged_by").get(pk=incident.pk)
         if action == "acknowledge" and current.acknowledged_by is not None:
             when = timezone.localtime(current.acknowledged_at).strftime("%H:%M:%S")
-            raise IncidentConflict(f"Already acknowledged by {current.acknowledged_by.get_username()} at {when}.")
-        raise IncidentConflict(f"Cannot {action} an incident that is {current.get_status_display().lower()}.")
+            raise Conflict(f"Already acknowledged by {current.acknowledged_by.get_username()} at {when}.")
+        raise Conflict(f"Cannot {action} an incident that is {current.get_status_display().lower()}.")
     if transition.target == IncidentStatus.ACKNOWLEDGED:
         # The sweep already skips acknowledged incidents; clearing the plan keeps it honest.
         incident.escalation_steps.filter(next_due_at__isnull=False).update(next_due_at=None)
@@ -342,7 +336,7 @@ def incident_phase_item_changed(*, item: RunItem, run: ChecklistRun, by: Any, do
        order is run → incident everywhere). An incident acknowledged already stays as it is.
     2. Unticking it is refused (409) once the incident is acknowledged: that cannot be undone.
     """
-    if not is_acknowledge_item(item.text):
+    if not is_acknowledge_item(item.text) or run.subject_object_id is None:
         return
     incident = Incident.objects.select_related("acknowledged_by").filter(pk=run.subject_object_id).first()
     if incident is None:
@@ -356,7 +350,7 @@ def incident_phase_item_changed(*, item: RunItem, run: ChecklistRun, by: Any, do
     if incident.acknowledged_at is not None:
         who = incident.acknowledged_by.get_username() if incident.acknowledged_by else "someone"
         when = timezone.localtime(incident.acknowledged_at).strftime("%H:%M:%S")
-        raise IncidentConflict(
+        raise Conflict(
             f"Incident #{incident.pk} was acknowledged by {who} at {when}; an acknowledgement cannot be undone.",
             field="item",
         )
@@ -385,7 +379,7 @@ def incident_change_severity(
         severity=severity, response_due_at=due, updated_at=now or timezone.now(), **snapshot
     )
     if updated != 1:
-        raise IncidentConflict("Someone else changed the severity first; reload and try again.", field="severity")
+        raise Conflict("Someone else changed the severity first; reload and try again.", field="severity")
     incident.severity, incident.response_due_at = severity, due
     for name, value in snapshot.items():
         setattr(incident, name, value)
@@ -475,11 +469,18 @@ def review_update(
 
 @transaction.atomic
 def action_item_add(
-    *, review: PostIncidentReview, by: Any, description: str, owner: Any = None, due_date: date | None = None
+    *,
+    review: PostIncidentReview,
+    by: Any,
+    description: str,
+    owner: Any = None,
+    due_date: date | None = None,
+    now: datetime | None = None,
 ) -> ActionItem:
     rules.require(rules.may_edit_review(by, review), rules.REVIEW_DENIED)
     if not (description or "").strip():
         raise ValidationError({"description": "Describe the action."})
+    plausible.check_not_past(due_date, now=now or timezone.now(), field="due_date", what="due date")
     return ActionItem.objects.create(review=review, description=description.strip(), owner=owner, due_date=due_date)
 
 
@@ -566,6 +567,7 @@ def _next_due(step: IncidentEscalationStep, round_sent: int, now: datetime) -> d
     """
     if not step.repeat_every_minutes or round_sent > step.max_repeats:
         return None
+    assert step.next_due_at is not None  # the sweep takes only steps that are due
     interval = timedelta(minutes=step.repeat_every_minutes)
     candidate = clock.after(step.next_due_at, interval)
     return candidate if candidate > now else clock.after(now, interval)

@@ -17,6 +17,7 @@ from incidents import rules, selectors, services
 from incidents.forms import ActionItemForm, AssignForm, DeclareForm, FilterForm, NoteForm, ReviewForm, SeverityForm
 from incidents.lifecycle import BY_ACTION
 from incidents.models import ActionItem, Incident, PostIncidentReview
+from opsportal.errors import Conflict
 from opsportal.today import TodaySection, register_today_section
 
 AREA = "incidents"
@@ -115,7 +116,7 @@ def transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         services.incident_transition(
             incident=incident, action=action, by=request.user, note=request.POST.get("note", "")
         )
-    except services.IncidentConflict as error:
+    except Conflict as error:
         messages.error(request, error.message)
     else:
         messages.success(request, f"Incident #{incident.pk}: {BY_ACTION[action].target.label.lower()}.")
@@ -148,7 +149,7 @@ def change_severity(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(incident)
     try:
         services.incident_change_severity(incident=incident, severity=form.cleaned_data["severity"], by=request.user)
-    except services.IncidentConflict as error:
+    except Conflict as error:
         messages.error(request, error.message)
     return redirect(incident)
 

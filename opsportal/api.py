@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, pagination
@@ -48,23 +49,22 @@ def error_body(status: int, code: str, message: str, fields: dict[str, list[str]
     return {"error": {"status": status, "code": code, "message": message, "fields": fields or {}}}
 
 
-class ConflictError(exceptions.APIException):
-    status_code = 409
-    default_detail = "Someone else changed this first; reload and try again."
-    default_code = "conflict"
-
-
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Render every API exception in the one error shape."""
+    if isinstance(exc, Conflict):
+        body = error_body(409, "conflict", exc.message, {exc.field: [exc.message]})
+        return Response(body, status=409)
+    if isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        message = f"The request body is too large: send at most {limit // 1024} KiB."
+        return Response(error_body(413, "request_too_large", message), status=413)
     if isinstance(exc, DjangoValidationError):
-        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-        exc = exceptions.ValidationError(detail)
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        exc = exceptions.ValidationError(errors)
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) or "Not found.")
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
-    elif isinstance(exc, Conflict):
-        exc = ConflictError(exc.message)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -79,3 +79,54 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         message = detail if isinstance(detail, str) else str(detail)
         response.data = error_body(response.status_code, str(code), message)
     return response
+
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["status", "code", "message", "fields"],
+            "properties": {
+                "status": {"type": "integer"},
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "fields": {
+                    "type": "object",
+                    "description": "Each bad input field and its messages; empty when the error is not about a field.",
+                    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                },
+            },
+        }
+    },
+}
+ERRORS_OF_EVERY_OPERATION = {
+    "400": "Invalid input; `fields` names each bad field.",
+    "401": "No login, or a bad token.",
+    "403": "Your role may not do this.",
+    "404": "No such record, or one you may not see.",
+    "405": "The method is not allowed here.",
+    "429": "Too many requests; retry later.",
+}
+ERRORS_OF_WRITES = {
+    "409": "Someone else got there first, or the record's state refuses the action.",
+    "413": "The request body is too large.",
+    "415": "Send JSON (or form data).",
+}
+
+
+def document_errors(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """Add the one error body to every operation's documented responses (a drf-spectacular hook)."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    content = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for operations in result.get("paths", {}).values():
+        for method, operation in operations.items():
+            errors = dict(ERRORS_OF_EVERY_OPERATION)
+            if method in ("post", "put", "patch", "delete"):
+                errors.update(ERRORS_OF_WRITES)
+            responses = operation.setdefault("responses", {})
+            for status, description in errors.items():
+                if "content" not in responses.get(status, {}):
+                    responses[status] = {"description": description, "content": content}
+    return result

@@ -94,3 +94,18 @@ def env_url(name: str, default: str, schemes: tuple[str, ...]) -> str:
         allowed = ", ".join(f"{s}://" for s in schemes)
         raise ImproperlyConfigured(f"{name}={value!r} must start with one of {allowed}.")
     return value
+
+
+def env_int(name: str, default: int, *, minimum: int = 0, maximum: int | None = None) -> int:
+    """Return a whole number between ``minimum`` and ``maximum``, refusing anything else by name."""
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError as error:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number.") from error
+    if value < minimum or (maximum is not None and value > maximum):
+        allowed = f"between {minimum} and {maximum}" if maximum is not None else f"at least {minimum}"
+        raise ImproperlyConfigured(f"{name}={raw!r} must be {allowed}.")
+    return value

@@ -10,17 +10,21 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+from celery.beat import BeatLazyFunc
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from opsportal.env import (
     env_bool,
     env_database,
     env_email,
+    env_int,
     env_list,
     env_str,
     env_time_zone,
     env_url,
 )
+from opsportal.heartbeat import HEARTBEAT_EVERY, beat_sent_stamp
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # Local state of the embedded defaults (SQLite file, broker folder, beat file, mail files).
@@ -39,6 +43,8 @@ if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off (comma-separated host names).")
 
 PORTAL_BASE_URL = env_url("PORTAL_BASE_URL", "http://127.0.0.1:8000", ("http", "https")).rstrip("/")
+# How far back an incident's detection time may lie (opsportal/plausible.py).
+INCIDENT_MAX_AGE_DAYS = env_int("INCIDENT_MAX_AGE_DAYS", 365, minimum=1, maximum=3650)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -56,6 +62,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "axes",
+    "csp",
     "simple_history",
     "opsportal",
     "checklists",
@@ -66,14 +73,17 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "opsportal.middleware.PortalLoginRequiredMiddleware",
+    "opsportal.middleware.PrivatePagesNoStoreMiddleware",
     "opsportal.middleware.UserTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "opsportal.errors.ConflictMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes requires
@@ -142,6 +152,12 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 
+# The number of reverse proxies in front of the portal that append to X-Forwarded-For (0: clients
+# connect directly, and X-Forwarded-For is ignored because anyone can send it). Lockout and API
+# throttling key on the address the outermost trusted proxy saw (opsportal.client_address).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "opsportal.client_address.client_address"
+
 # Internationalisation ---------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env_time_zone("TIME_ZONE", "UTC")  # the portal's zone: schedules, business hours
@@ -195,6 +211,25 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     CSRF_TRUSTED_ORIGINS = [PORTAL_BASE_URL] if PORTAL_BASE_URL.startswith("https://") else []
 
+# Content-Security-Policy (django-csp 4): everything from our own origin, no inline script or style
+# (templates keep them in static/css and static/js), no eval, never framed. data: images are
+# Bootstrap's and Swagger UI's SVG icons embedded in their CSS. /api/docs/ runs under the same policy:
+# its start-up script is served from a URL of its own (SpectacularSwaggerSplitView).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
 # Celery -----------------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
@@ -232,8 +267,15 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Beat ticks a few fixed sweeps; what admins edit (a template's time, a severity's SLA) is
 # data those sweeps read, so no schedule entry ever changes at run time.
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
-    # Prove the worker is alive: /healthz reports the last time this ran.
-    "heartbeat": {"task": "opsportal.tasks.heartbeat", "schedule": timedelta(seconds=60)},
+    # Prove beat and the workers are alive (opsportal/heartbeat.py): beat stamps each message with
+    # the time it sent it (and records that), the worker records when it ran it; /healthz compares.
+    # A heartbeat not run within a minute is dropped: a newer one says the same.
+    "heartbeat": {
+        "task": "opsportal.tasks.heartbeat",
+        "schedule": HEARTBEAT_EVERY,
+        "kwargs": {"sent_at": BeatLazyFunc(beat_sent_stamp)},
+        "options": {"expires": 60},
+    },
     # Changes waiting for approval too long, and windows that passed unimplemented: remind once.
     "changes-reminders": {"task": "changes.tasks.send_reminders", "schedule": timedelta(minutes=5)},
     # Create the checklist runs due by now; self-healing (looks back two days) and idempotent.
@@ -261,6 +303,9 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["opsportal.permissions.HasAnyRole"],
+    # JSON only: DRF's browsable HTML API needs inline styles, which the Content-Security-Policy
+    # refuses. People read the API at /api/docs/ (Swagger UI).
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PAGINATION_CLASS": "opsportal.api.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
@@ -269,21 +314,26 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "opsportal.api.exception_handler",
-    "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
-    ],
+    # One atomic counter per user (or per client address when anonymous) in the shared cache, so
+    # parallel requests cannot slip past the rate (opsportal.throttling).
+    "DEFAULT_THROTTLE_CLASSES": ["opsportal.throttling.AtomicRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"anon": "60/minute", "user": "1200/minute"},
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "OpsPortal API",
     "DESCRIPTION": "Checklists, incidents, change requests and KPI reports.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema is for signed-in users (session or token); anonymous callers get a 401 in the API's shape.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_DIST": "SIDECAR",  # served from static/, never from a CDN
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # No validator badge: it would load an image from validator.swagger.io.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "opsportal.api.document_errors"],
     # One schema name per choice set that several fields share.
     "ENUM_NAME_OVERRIDES": {
         "ChangeStatusEnum": "changes.models.ChangeStatus",

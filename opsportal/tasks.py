@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django.utils import timezone
 
-from opsportal.models import Heartbeat, Notification
-
-HEARTBEAT = "worker"
+from opsportal.heartbeat import worker_ran
+from opsportal.models import Notification
 
 
 @shared_task(name="opsportal.tasks.heartbeat", time_limit=30, soft_time_limit=20)
-def heartbeat() -> None:
-    """Record that a worker executed a task just now."""
-    Heartbeat.objects.update_or_create(name=HEARTBEAT, defaults={"last_seen_at": timezone.now()})
+def heartbeat(sent_at: str | None = None) -> None:
+    """Record that a worker ran a heartbeat just now, and which beat send it was (``sent_at``)."""
+    worker_ran(sent_at=sent_at)
 
 
 @shared_task(name="opsportal.tasks.send_notification_email", time_limit=60, soft_time_limit=45)

@@ -2,16 +2,18 @@
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from django.contrib.auth.decorators import login_required
+from django.urls import URLPattern, URLResolver, include, path
+from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from opsportal import views
 from opsportal.forms import LoginForm
+from opsportal.schema import SchemaView
 
 admin.site.site_header = "OpsPortal administration"
 admin.site.site_title = "OpsPortal admin"
 
-api_v1 = [
+api_v1: list[URLPattern | URLResolver] = [
     path("", views.api_root, name="api-root"),
     path("checklists/", include("checklists.api")),
     path("incidents/", include("incidents.api")),
@@ -36,8 +38,14 @@ urlpatterns = [
     path("reports/", include("reporting.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/schema/", SchemaView.as_view(), name="schema"),
+    # The schema needs a login (session or token, see SPECTACULAR_SETTINGS["SERVE_PERMISSIONS"]); the
+    # docs page sends anonymous visitors to the login page. The split view serves Swagger UI's start-up
+    # script from its own URL (?script), so the page runs under the strict Content-Security-Policy.
+    path("api/docs/", login_required(SpectacularSwaggerSplitView.as_view(url_name="schema")), name="api-docs"),
 ]
 
+handler400 = "opsportal.errors.bad_request"
 handler403 = "opsportal.errors.permission_denied"
+handler404 = "opsportal.errors.page_not_found"
+handler500 = "opsportal.errors.server_error"

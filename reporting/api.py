@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.shortcuts import get_object_or_404
@@ -41,6 +42,13 @@ class KpiEditor(BasePermission):
 
 
 MAX_BULK = 5000
+# One value posted answers one measurement; a list posted answers the list.
+ONE_OR_MANY_MEASUREMENTS = {
+    "oneOf": [
+        {"$ref": "#/components/schemas/MeasurementOutput"},
+        {"type": "array", "items": {"$ref": "#/components/schemas/MeasurementOutput"}},
+    ]
+}
 
 
 def _many(data: Any) -> tuple[list[Any], bool]:
@@ -74,10 +82,11 @@ class KpiViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
 
     queryset = KpiDefinition.objects.all()
     serializer_class = serializers.KpiSerializer
+    lookup_value_regex = r"[0-9]+"  # any other id is a 404 from the router, never a 500
     permission_classes = [ReportsViewer]
     filterset_class = KpiFilter
 
-    def get_permissions(self) -> list[Any]:
+    def get_permissions(self) -> Sequence[Any]:
         if self.request.method == "POST":
             return [KpiEditor()]
         return super().get_permissions()
@@ -113,7 +122,7 @@ class KpiViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
         methods=["POST"],
         operation_id="v1_kpis_measurements_create",
         request=serializers.MeasurementInputSerializer,
-        responses=serializers.MeasurementOutputSerializer,
+        responses={201: ONE_OR_MANY_MEASUREMENTS},
     )
     @action(detail=True, methods=["get", "post"], filter_backends=[])
     def measurements(self, request: Request, pk: str | None = None) -> Response:
@@ -124,7 +133,7 @@ class KpiViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
                 from rest_framework.exceptions import ValidationError
 
                 raise ValidationError({"kpi": [f"KPI {kpi.slug!r} is computed by the portal and takes no values."]})
-            return self._record(request, serializers.MeasurementInputSerializer, {}, kpi=kpi)
+            return self._record(request, serializers.MeasurementInputSerializer, {"kpi": kpi}, kpi=kpi)
         queryset = MeasurementFilter(
             request.query_params,
             queryset=KpiMeasurement.objects.filter(kpi=kpi).select_related("kpi").order_by("-date"),
@@ -136,7 +145,7 @@ class KpiViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
     @extend_schema(
         operation_id="v1_kpis_measurements_bulk_create",
         request=serializers.BulkMeasurementInputSerializer,
-        responses=serializers.MeasurementOutputSerializer,
+        responses={201: ONE_OR_MANY_MEASUREMENTS},
     )
     @action(detail=False, methods=["post"], url_path="measurements")
     def bulk_measurements(self, request: Request) -> Response:
@@ -151,6 +160,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     permission_classes = [ReportsViewer]
     filterset_fields = ["kind"]
+    lookup_value_regex = r"[0-9]+"
 
     def get_queryset(self) -> Any:
         return report_list() if self.action == "list" else Report.objects.all()

@@ -15,7 +15,10 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.utils import timezone
+
 from reporting.models import KpiDefinition, Source
+from reporting.services import measurement_problems
 
 COLUMNS = ("kpi", "date", "value")
 MAX_ROWS = 20_000
@@ -89,6 +92,7 @@ def measurements_parse(text: str) -> tuple[list[ParsedRow], list[RowError]]:
         ]
     index = {column: names.index(column) for column in COLUMNS}
     lookup = kpi_lookup(KpiDefinition.objects.all())
+    today = timezone.localdate()
     rows: list[ParsedRow] = []
     errors: list[RowError] = []
     first_seen: dict[tuple[int, date], int] = {}
@@ -120,6 +124,9 @@ def measurements_parse(text: str) -> tuple[list[ParsedRow], list[RowError]]:
                         number, "value", f"non-numeric value {cell['value'].strip()!r} (use a number such as 1234.5)."
                     )
                 )
+            if kpi is not None and day is not None and value is not None:
+                problems = measurement_problems(kpi=kpi, day=day, value=value, today=today)
+                row_errors.extend(RowError(number, field, message) for field, message in problems.items())
             if not row_errors and kpi is not None and day is not None and value is not None:
                 earlier = first_seen.setdefault((kpi.pk, day), number)
                 if earlier != number:

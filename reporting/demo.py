@@ -75,7 +75,7 @@ def ensure_kpi_definitions() -> None:
 
 def seed_measurements(first: date, last: date) -> int:
     """Add demo values of every manual KPI from ``first`` to ``last``, keeping existing ones."""
-    rows = []
+    rows: list[KpiMeasurement] = []
     for kpi in KpiDefinition.objects.filter(source=Source.MANUAL):
         if kpi.target is None:
             kpi.target = Decimal(str(_profile(kpi)[4]))

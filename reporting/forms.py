@@ -7,9 +7,11 @@ from typing import Any
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
+from django.utils import timezone
 
 from reporting.csv_io import MAX_VALUE
 from reporting.selectors import manual_kpis
+from reporting.services import measurement_problems
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 
@@ -37,6 +39,15 @@ class MeasurementForm(forms.Form):
         self.helper.form_method = "post"
         self.helper.add_input(Submit("save", "Save value"))
 
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        kpi, day, value = cleaned.get("kpi"), cleaned.get("date"), cleaned.get("value")
+        if kpi is not None and day is not None and value is not None:
+            today = timezone.localdate()
+            for field, problem in measurement_problems(kpi=kpi, day=day, value=value, today=today).items():
+                self.add_error(field, problem)
+        return cleaned
+
 
 class MeasurementImportForm(forms.Form):
     """Upload a CSV file (kpi,date,value) to preview; confirming re-checks and imports it."""
@@ -46,6 +57,7 @@ class MeasurementImportForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        assert cleaned is not None  # Form.clean returns cleaned_data
         upload = cleaned.get("file")
         if upload is not None:
             if upload.size > MAX_UPLOAD_BYTES:

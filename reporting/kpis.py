@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 OperationalFunction = Callable[[datetime, datetime], dict[str, Any]]
@@ -89,6 +90,21 @@ NAMING_RULES: tuple[tuple[tuple[str, ...], str, str, str], ...] = (
     (("adoption", "completion rate", "conversion", "retention", "rate"), "%", "higher", "average"),
     (("feedback", "satisfaction", "effectiveness", "score"), "score", "higher", "average"),
 )
+
+
+# Plausible bounds by unit: percentages run 0-100; counts, durations and amounts are never negative.
+UNIT_BOUNDS: dict[str, tuple[Decimal | None, Decimal | None]] = {
+    "%": (Decimal(0), Decimal(100)),
+    "users": (Decimal(0), None),
+    "ms": (Decimal(0), None),
+    "min": (Decimal(0), None),
+    "EUR": (Decimal(0), None),
+}
+
+
+def bounds_of(unit: str) -> tuple[Decimal | None, Decimal | None]:
+    """Return the (minimum, maximum) a KPI measured in ``unit`` can plausibly take."""
+    return UNIT_BOUNDS.get(unit.strip(), (None, None))
 
 
 def measure_of(name: str) -> tuple[str, str, str]:

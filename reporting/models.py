@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 
@@ -49,6 +50,12 @@ class KpiDefinition(models.Model):
     category = models.CharField(max_length=32, choices=Category.choices)
     unit = models.CharField(max_length=20, blank=True, help_text="For example %, ms, EUR, users, min.")
     target = models.DecimalField(max_digits=20, decimal_places=4, null=True, blank=True)
+    min_value = models.DecimalField(
+        max_digits=20, decimal_places=4, null=True, blank=True, help_text="Lowest plausible value (0 for counts)."
+    )
+    max_value = models.DecimalField(
+        max_digits=20, decimal_places=4, null=True, blank=True, help_text="Highest plausible value (100 for %)."
+    )
     direction = models.CharField(max_length=8, choices=Direction.choices, default=Direction.HIGHER)
     aggregation = models.CharField(max_length=8, choices=Aggregation.choices, default=Aggregation.AVERAGE)
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.MANUAL)
@@ -58,6 +65,13 @@ class KpiDefinition(models.Model):
     class Meta:
         ordering = ["category", "name"]
         verbose_name = "KPI definition"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(min_value__isnull=True) | Q(max_value__isnull=True) | Q(min_value__lte=F("max_value")),
+                name="kpi_min_not_above_max",
+                violation_error_message="The minimum cannot be above the maximum.",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

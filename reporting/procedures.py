@@ -18,7 +18,7 @@ from django.utils.text import slugify
 from opsportal.procedures.document import ProcedureError, Section
 from opsportal.procedures.provenance import imported_row_apply
 from opsportal.procedures.registry import LoadResult, register_loader
-from reporting.kpis import measure_of
+from reporting.kpis import bounds_of, measure_of
 from reporting.models import DEFAULT_BUILD_TIMES, Category, KpiDefinition, ReportKind, ReportSchedule, Source
 
 CATEGORY_KEYS = {
@@ -79,12 +79,13 @@ def load_kpi_definitions(section: Section) -> LoadResult:
             raise ProcedureError(entry.line, f"the {entry.key} category lists no KPI (comma-separated names).")
         for name in names:
             slug = slugify(name)[:120]
-            if not slug:
-                raise ProcedureError(entry.line, f"{name!r} cannot be a KPI name.")
+            if not slug or len(name) > 120:
+                raise ProcedureError(entry.line, f"{name[:60]!r} cannot be a KPI name (1 to 120 characters).")
             if slug in seen:
                 raise ProcedureError(entry.line, f"KPI {name!r} is listed twice (first on line {seen[slug]}).")
             seen[slug] = entry.line
             unit, direction, aggregation = measure_of(name)
+            minimum, maximum = bounds_of(unit)
             imported_row_apply(
                 model=KpiDefinition,
                 source_key=f"reporting.kpi:{slug}",
@@ -92,6 +93,8 @@ def load_kpi_definitions(section: Section) -> LoadResult:
                 natural={"slug": slug},
                 create_values={
                     "unit": unit,
+                    "min_value": minimum,
+                    "max_value": maximum,
                     "direction": direction,
                     "aggregation": aggregation,
                     "source": Source.MANUAL,

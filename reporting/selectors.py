@@ -141,14 +141,14 @@ def _business_figures(period: Period, definitions: list[KpiDefinition]) -> tuple
 
     rows = []
     for definition in definitions:
-        value, count = aggregate(definition, True)
+        current_value, count = aggregate(definition, True)
         previous_value, _ = aggregate(definition, False)
         rows.append(
             {
                 **_kpi_identity(definition),
                 "aggregation": definition.aggregation,
                 "measurements": count,
-                **_comparison(value, previous_value, _number(definition.target), definition.direction),
+                **_comparison(current_value, previous_value, _number(definition.target), definition.direction),
             }
         )
     return rows, dict(series)
@@ -305,13 +305,13 @@ def dashboard_figures(*, range_key: str, today: date) -> dict[str, Any]:
                 values.append(_number(sum(value for _day, value in points) / len(points)))
         known = [value for value in values if value is not None]
         latest = known[-1] if known else None
-        before = known[-2] if len(known) > 1 else None
+        earlier = known[-2] if len(known) > 1 else None
         kpis.append(
             {
                 "id": definition.pk,
                 **_kpi_identity(definition),
                 "values": values,
-                **_comparison(latest, before, _number(definition.target), definition.direction),
+                **_comparison(latest, earlier, _number(definition.target), definition.direction),
             }
         )
     return {

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from reporting import rules
 from reporting.csv_io import MAX_VALUE
 from reporting.models import KpiDefinition, KpiMeasurement, Report, Source
+from reporting.services import measurement_problems
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class KpiSerializer(serializers.ModelSerializer):
@@ -22,6 +28,8 @@ class KpiSerializer(serializers.ModelSerializer):
             "category",
             "unit",
             "target",
+            "min_value",
+            "max_value",
             "direction",
             "aggregation",
             "source",
@@ -31,7 +39,7 @@ class KpiSerializer(serializers.ModelSerializer):
 
 
 class MeasurementOutputSerializer(serializers.ModelSerializer):
-    kpi = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    kpi: serializers.SlugRelatedField[KpiDefinition] = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     value = serializers.DecimalField(max_digits=20, decimal_places=4, coerce_to_string=False, read_only=True)
 
     class Meta:
@@ -51,7 +59,9 @@ def _value_field() -> serializers.DecimalField:
     )
 
 
-_DATE_ERRORS = {"invalid": "Unparseable date: use the YYYY-MM-DD format (for example 2026-11-30)."}
+_DATE_ERRORS: dict[str, StrOrPromise] = {
+    "invalid": "Unparseable date: use the YYYY-MM-DD format (for example 2026-11-30)."
+}
 
 
 class MeasurementInputSerializer(serializers.Serializer):
@@ -59,6 +69,16 @@ class MeasurementInputSerializer(serializers.Serializer):
 
     date = serializers.DateField(input_formats=["iso-8601"], error_messages=_DATE_ERRORS)
     value = _value_field()
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        kpi = attrs.get("kpi") or self.context.get("kpi")
+        if kpi is not None:
+            problems = measurement_problems(
+                kpi=kpi, day=attrs["date"], value=attrs["value"], today=timezone.localdate()
+            )
+            if problems:
+                raise serializers.ValidationError(problems)
+        return attrs
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -102,3 +122,10 @@ class ReportSerializer(ReportListSerializer):
     class Meta(ReportListSerializer.Meta):
         fields = [*ReportListSerializer.Meta.fields, "data"]
         read_only_fields = fields
+
+    def to_representation(self, instance: Report) -> dict[str, Any]:
+        representation: dict[str, Any] = super().to_representation(instance)
+        request = self.context.get("request")
+        if request is not None:  # what the reader may see: no change figures for Ops staff
+            representation["data"] = rules.report_data_visible(request.user, representation["data"])
+        return representation

@@ -11,11 +11,12 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from opsportal import clock
+from opsportal import clock, plausible
 from opsportal.notifications import notification_send
 from opsportal.outbox import insert_once
 from reporting import rules
@@ -33,15 +34,40 @@ class MeasurementInput:
     value: Decimal
 
 
+def measurement_problems(*, kpi: KpiDefinition, day: date, value: Decimal, today: date) -> dict[str, str]:
+    """Return what is implausible about a measurement, by field (``date``, ``value``); empty when fine.
+
+    A date in the future or more than ten years back, or a value outside the KPI's minimum
+    and maximum (percentages 0-100, counts not negative), is refused.
+    """
+    problems: dict[str, str] = {}
+    if problem := plausible.measurement_date_problem(day, today=today):
+        problems["date"] = problem
+    if kpi.min_value is not None and value < kpi.min_value:
+        problems["value"] = f"{kpi.name} cannot be below {kpi.min_value.normalize():f}{_unit(kpi)}."
+    elif kpi.max_value is not None and value > kpi.max_value:
+        problems["value"] = f"{kpi.name} cannot be above {kpi.max_value.normalize():f}{_unit(kpi)}."
+    return problems
+
+
+def _unit(kpi: KpiDefinition) -> str:
+    return f" {kpi.unit}" if kpi.unit and kpi.unit != "%" else kpi.unit
+
+
 def measurements_record(*, rows: Iterable[MeasurementInput], by: Any | None) -> int:
     """Insert or update the measurements of ``rows`` (one per KPI and date); return how many.
 
     ``by`` must be allowed to enter measurements (``reporting.rules``); ``None`` is the portal
-    itself (demo data, scripts). All or nothing: the caller validated every row; a database
-    error saves none of them.
+    itself (demo data, scripts). All or nothing: every row is checked (:func:`measurement_problems`)
+    before any is saved; a database error saves none of them.
     """
     if by is not None:
         rules.require(rules.may_enter_measurements(by), rules.ENTRY_DENIED)
+    rows = list(rows)
+    today = timezone.localdate()
+    for row in rows:
+        if problems := measurement_problems(kpi=row.kpi, day=row.date, value=row.value, today=today):
+            raise ValidationError(problems)
     latest: dict[tuple[int, date], KpiMeasurement] = {}
     for row in rows:
         latest[(row.kpi.pk, row.date)] = KpiMeasurement(

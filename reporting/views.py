@@ -103,7 +103,7 @@ def report_list_page(request: HttpRequest) -> HttpResponse:
 def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Show one report snapshot: its tables with targets and trends, and its charts."""
     report = report_for_user(request.user, pk)
-    data = report.data
+    data = rules.report_data_visible(request.user, report.data)
     charts = [
         {
             "slug": row["slug"],
@@ -132,7 +132,7 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def report_csv(request: HttpRequest, pk: int, table: str) -> HttpResponse:
     """Export one table of a report as CSV."""
     report = report_for_user(request.user, pk)
-    for candidate in report_tables(report.data):
+    for candidate in report_tables(rules.report_data_visible(request.user, report.data)):
         if candidate.key == table:
             filename = f"report-{report.kind}-{report.period_start:%Y-%m-%d}-{candidate.key}.csv"
             return _csv_response(table_csv(candidate.header, candidate.rows), filename)

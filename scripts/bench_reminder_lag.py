@@ -103,7 +103,9 @@ def main() -> None:
     )
     user.groups.add(Group.objects.get_or_create(name=Role.ONCALL.value)[0])
     step = severity.escalation_steps.order_by("position").first()
+    assert step is not None  # the default policy has steps
     sweep = settings.CELERY_BEAT_SCHEDULE["incidents-sla-sweep"]["schedule"]
+    assert isinstance(sweep, timedelta)
 
     # 2. Real beat and worker, mailing to a temporary folder.
     work = Path(tempfile.mkdtemp(prefix="bench-reminder-lag-"))
@@ -158,6 +160,7 @@ def main() -> None:
         rows = {row.key: row for row in Notification.objects.filter(recipient=user, key__startswith="incident-")}
         for notice in notices:
             row = rows[notice.key]
+            assert row.emailed_at is not None  # the wait above saw every reminder mailed
             created_lag.append((row.created_at - notice.due_at).total_seconds())
             mailed_lag.append((row.emailed_at - notice.due_at).total_seconds())
 

@@ -103,6 +103,8 @@ def seed_operational_history(
     weights = [share for *_rest, share in SEVERITIES]
     calendar = business_calendar()
     incidents = []
+    acknowledged: datetime | None  # None while the incident is still open
+    resolved: datetime | None
     for day in days:
         for _ in range(incidents_per_day):
             severity = rng.choices(severities, weights)[0]
@@ -150,18 +152,18 @@ def seed_operational_history(
             ended = deployed + timedelta(hours=rng.uniform(1, 24))
             roll = rng.random()
             if ended > now:
-                status, close_code, outcome = ChangeStatus.IMPLEMENTATION, "", None
+                change_status, close_code, outcome = ChangeStatus.IMPLEMENTATION, "", None
             elif roll < 0.05:
-                status, close_code, outcome = ChangeStatus.REJECTED, "", None
+                change_status, close_code, outcome = ChangeStatus.REJECTED, "", None
             elif roll < 0.15:
-                status, close_code, outcome = ChangeStatus.FAILED, CloseCode.UNSUCCESSFUL, "rolled_back"
+                change_status, close_code, outcome = ChangeStatus.FAILED, CloseCode.UNSUCCESSFUL, "rolled_back"
             else:
-                status, close_code, outcome = ChangeStatus.CLOSED, CloseCode.SUCCESSFUL, "passed"
+                change_status, close_code, outcome = ChangeStatus.CLOSED, CloseCode.SUCCESSFUL, "passed"
             changes.append(
                 ChangeRequest(
-                    title="Routine change", change_type=change_type, status=status, close_code=close_code,
+                    title="Routine change", change_type=change_type, status=change_status, close_code=close_code,
                     requester=requester, created_at=created, status_changed_at=ended if outcome else created,
-                    completed_at=ended if status in (ChangeStatus.CLOSED, ChangeStatus.FAILED, ChangeStatus.REJECTED) else None,
+                    completed_at=ended if change_status in (ChangeStatus.CLOSED, ChangeStatus.FAILED, ChangeStatus.REJECTED) else None,
                 )
             )  # fmt: skip
             outcomes.append((outcome, deployed))

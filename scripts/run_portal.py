@@ -36,7 +36,7 @@ def prepare() -> list[str]:
     """Migrate, import, seed; return the demo login lines to show."""
     print("Preparing the database (migrate, import_procedures, seed_demo)…", flush=True)
     manage("migrate", "--no-input", "-v", "0")
-    manage("import_procedures", capture=True)
+    manage("import_procedures", "--if-empty", capture=True)  # never over admins' edits
     output = manage("seed_demo", capture=True)
     var_dir = Path(os.environ.get("OPSPORTAL_VAR_DIR", ROOT / "var"))
     var_dir.mkdir(parents=True, exist_ok=True)

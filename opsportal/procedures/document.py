@@ -117,6 +117,10 @@ ORDINALS = {
     "fourth": 4, "4th": 4, "fifth": 5, "5th": 5,
 }  # fmt: skip
 UNITS = {"minute": 1, "min": 1, "hour": 60, "hr": 60, "day": 1440}
+# What the portal's columns hold: a template's name, a step's or stage's **Key**.
+MAX_TITLE_LENGTH = 200
+MAX_KEY_LENGTH = 100
+MAX_WINDOW = timedelta(days=366)
 
 _HEADING = re.compile(r"^(#{1,6})\s*(.*?)\s*#*\s*$")
 _CHECKBOX = re.compile(r"^\s*[-*+]\s+\[([ xX])\]\s*(.*)$")
@@ -156,13 +160,16 @@ def _parse_time(text: str, line: int) -> time:
     return time(hour, minute)
 
 
-def _minutes(amount: str, unit: str | None, default_unit: str | None) -> timedelta:
+def _minutes(amount: str, unit: str | None, default_unit: str | None, line: int) -> timedelta:
     unit = (unit or default_unit or "minute").lower().rstrip("s")
     factor = next(value for key, value in UNITS.items() if unit.startswith(key))
-    return timedelta(minutes=float(amount) * factor)
+    minutes = float(amount) * factor
+    if minutes > MAX_WINDOW.total_seconds() / 60:  # also stops a 20-digit count overflowing timedelta
+        raise ProcedureError(line, f"{amount} {unit}s is too long: a window lasts at most {MAX_WINDOW.days} days.")
+    return timedelta(minutes=minutes)
 
 
-def _parse_window(text: str) -> tuple[timedelta, timedelta | None] | None:
+def _parse_window(text: str, line: int) -> tuple[timedelta, timedelta | None] | None:
     """Return (start, end) offsets for "0-15 minutes", "15 minutes - 2 hours", "within 48 hours"."""
     text = text.strip()
     match = _RANGE.match(text)
@@ -170,10 +177,13 @@ def _parse_window(text: str) -> tuple[timedelta, timedelta | None] | None:
         first_amount, first_unit, second_amount, second_unit = match.groups()
         if not (first_unit or second_unit):
             return None
-        return _minutes(first_amount, first_unit, second_unit), _minutes(second_amount, second_unit, first_unit)
+        return (
+            _minutes(first_amount, first_unit, second_unit, line),
+            _minutes(second_amount, second_unit, first_unit, line),
+        )
     match = _WITHIN.match(text)
     if match and match.group(2):
-        return timedelta(0), _minutes(match.group(1), match.group(2), None)
+        return timedelta(0), _minutes(match.group(1), match.group(2), None, line)
     return None
 
 
@@ -187,6 +197,8 @@ def _parse_weekday_list(text: str) -> tuple[int, ...] | None:
 
 def _parse_heading(title: str, level: int, line: int) -> Section:
     """Build a Section from a heading's text, reading the schedule words it contains."""
+    if len(title) > MAX_TITLE_LENGTH:
+        raise ProcedureError(line, f"a heading is longer than {MAX_TITLE_LENGTH} characters: {title[:40]!r}…")
     section = Section(title=title, level=level, line=line)
     name = title
     for inner in _PARENS.findall(title):
@@ -195,7 +207,7 @@ def _parse_heading(title: str, level: int, line: int) -> Section:
             section.time_of_day = _parse_time(stripped, line)
             name = name.replace(f"({inner})", "")
             continue
-        window = _parse_window(stripped)
+        window = _parse_window(stripped, line)
         if window is not None:
             section.window = window
             name = name.replace(f"({inner})", "")
@@ -244,6 +256,8 @@ def _parse_entry(raw: str, line: int) -> Entry | None:
     if pair:
         entry.key = _plain(pair.group(1)).rstrip(":").strip()
         entry.value = _plain(pair.group(2))
+        if len(entry.key) > MAX_KEY_LENGTH:
+            raise ProcedureError(line, f"a **Key** is longer than {MAX_KEY_LENGTH} characters: {entry.key[:40]!r}…")
     entry.text = _plain(entry.text)
     if not entry.text:
         raise ProcedureError(line, "a list item needs text.")

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import transaction
+from django.db import DataError, transaction
 
 from opsportal.procedures.document import ProcedureError, parse_document
 from opsportal.procedures.provenance import import_session
@@ -58,8 +58,11 @@ def procedures_import(
                 result = loader.load(section)
             except ProcedureError:
                 raise
-            except ValueError as error:
+            except (ValueError, OverflowError) as error:
                 raise ProcedureError(section.line, f"{section.title}: {error}") from error
+            except DataError as error:  # a value the loaders did not bound; the database refused it
+                reason = str(error).splitlines()[0]
+                raise ProcedureError(section.line, f"{section.title}: a value does not fit ({reason}).") from error
             report.loaded.append((loader.name, section.title, result))
             if progress is not None:
                 progress(f"{loader.name}: {section.title} — {result.summary()}")

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
@@ -38,6 +38,8 @@ from django.utils import timezone
 
 from opsportal.models import ImportedRecord
 from opsportal.procedures.registry import LoadResult
+
+ModelT = TypeVar("ModelT", bound=models.Model)
 
 
 @dataclass
@@ -143,7 +145,7 @@ def _record_write(
 
 def imported_row_apply(
     *,
-    model: type[models.Model],
+    model: type[ModelT],
     source_key: str,
     values: Mapping[str, Any],
     label: str,
@@ -152,8 +154,8 @@ def imported_row_apply(
     result: LoadResult,
     natural: Mapping[str, Any] | None = None,
     create_values: Mapping[str, Any] | None = None,
-    save: Callable[[models.Model, list[str]], None] | None = None,
-) -> tuple[models.Model | None, Outcome]:
+    save: Callable[[ModelT, list[str]], None] | None = None,
+) -> tuple[ModelT | None, Outcome]:
     """Create or update the row the document names ``source_key`` with ``values``; see the module.
 
     ``natural`` finds a row that has no record yet (``{"code": "P1"}``); ``create_values`` are

@@ -57,4 +57,10 @@
     },
     colours: { good: GOOD }
   };
+
+  // Draw the page's charts from its JSON data block (no inline script: strict CSP).
+  document.addEventListener("DOMContentLoaded", function () {
+    if (document.getElementById("dashboard-data")) { window.OpsReports.dashboard("dashboard-data"); }
+    if (document.getElementById("report-charts")) { window.OpsReports.report("report-charts"); }
+  });
 })();

@@ -5,11 +5,11 @@ from __future__ import annotations
 import threading
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.db import connection
 
 from changes import services
 from changes.models import ChangeHistory, ChangeRequest
+from opsportal.errors import Conflict
 
 
 @pytest.mark.postgres
@@ -29,8 +29,8 @@ class TestConcurrentDecisions:
                 barrier.wait(timeout=10)
                 action(stale)
                 outcomes[name] = "decided"
-            except ValidationError as error:
-                outcomes[name] = error.message_dict["status"][0]
+            except Conflict as error:
+                outcomes[name] = error.message
             finally:
                 connection.close()
 

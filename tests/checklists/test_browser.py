@@ -27,10 +27,11 @@ class TestTickingInTheBrowser:
         navigations: list[str] = []
         page.on("framenavigated", lambda frame: navigations.append(frame.url) if frame == page.main_frame else None)
         bar = page.locator('[data-testid="progress-bar"]')
-        assert bar.get_attribute("style") == "width: 0%"
+        assert bar.get_attribute("data-percent") == "0"
+        assert page.evaluate("document.querySelector('[data-testid=progress-bar]').style.width") == "0%"
 
         page.locator('[data-testid="run-item"]').first.locator('[data-testid="tick"]').click()
-        page.wait_for_function("document.querySelector('[data-testid=progress-bar]').style.width === '25%'")
+        page.wait_for_function("() => document.querySelector('[data-testid=progress-bar]').style.width === '25%'")
 
         assert page.locator('[data-testid="progress-text"]').inner_text() == "1 of 4 done"
         assert "Ticked by olivia.ops" in page.locator('[data-testid="run-item"]').first.inner_text()

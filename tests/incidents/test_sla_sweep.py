@@ -178,7 +178,7 @@ class TestConcurrentSweeps:
         assert Notification.objects.count() == 2 * len(incidents)
 
     def test_two_acknowledgements_at_once_one_wins(self, severities, team):
-        from incidents.services import IncidentConflict
+        from opsportal.errors import Conflict
 
         incident = declare_p1_61_minutes_ago(severities, team["ops"])
         barrier = threading.Barrier(2)
@@ -189,7 +189,7 @@ class TestConcurrentSweeps:
                 barrier.wait(timeout=10)
                 incident_acknowledge(incident=incident, by=user)
                 outcomes.append("ok")
-            except IncidentConflict as error:
+            except Conflict as error:
                 outcomes.append(error.message)
             finally:
                 connection.close()

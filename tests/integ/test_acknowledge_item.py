@@ -13,7 +13,8 @@ from django.db import connection
 from checklists.models import ChecklistRun, RunItem
 from checklists.services import run_item_tick, run_item_untick
 from incidents.models import Incident, IncidentStatus, Severity, TimelineEntry, TimelineKind
-from incidents.services import IncidentConflict, incident_acknowledge, incident_declare
+from incidents.services import incident_acknowledge, incident_declare
+from opsportal.errors import Conflict
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 
@@ -94,7 +95,7 @@ class TestAcknowledgingTheIncident:
 class TestUntickingTheAcknowledgeItem:
     def test_it_is_refused_once_the_incident_is_acknowledged(self, incident, oncall_user):
         run_item_tick(item=acknowledge_item(incident), by=oncall_user)
-        with pytest.raises(IncidentConflict, match="cannot be undone"):
+        with pytest.raises(Conflict, match="cannot be undone"):
             run_item_untick(item=acknowledge_item(incident), by=oncall_user)
         assert acknowledge_item(incident).done_at is not None
 
@@ -150,7 +151,7 @@ class TestTickAndAcknowledgeAtOnce:
                 try:
                     incident_acknowledge(incident=incident, by=oncall_user)
                     outcomes.append("acknowledged")
-                except IncidentConflict:
+                except Conflict:
                     outcomes.append("conflict")
                 finally:
                     connection.close()

@@ -26,7 +26,7 @@ class TestDashboardInBrowser:
         page.wait_for_load_state("networkidle")
         canvases = page.locator("canvas[data-chart]")
         assert canvases.count() == 12
-        page.wait_for_function("document.querySelectorAll('canvas[data-rendered=true]').length === 12")
+        page.wait_for_function("() => document.querySelectorAll('canvas[data-rendered=true]').length === 12")
         # Chart.js drew into every canvas: each has a chart instance and a non-empty size.
         drawn = page.evaluate(
             "Array.from(document.querySelectorAll('canvas[data-chart]'))"
@@ -36,7 +36,7 @@ class TestDashboardInBrowser:
         with page.expect_navigation():
             page.select_option("#range", "365d")  # the period selector submits itself
         assert "range=365d" in page.url
-        page.wait_for_function("document.querySelectorAll('canvas[data-rendered=true]').length === 12")
+        page.wait_for_function("() => document.querySelectorAll('canvas[data-rendered=true]').length === 12")
         operational = page.locator("[data-testid=table-operational]")
         assert operational.is_visible()
         assert operational.locator("tbody tr").count() == 15
@@ -50,7 +50,7 @@ class TestDashboardInBrowser:
         report, _ = report_build(period=last_complete_period("monthly", today))
         browser_login(page, ops_user.username)
         page.goto(f"{page.base_url}/reports/{report.pk}/")
-        page.wait_for_function("document.querySelectorAll('canvas[data-rendered=true]').length === 12")
+        page.wait_for_function("() => document.querySelectorAll('canvas[data-rendered=true]').length === 12")
         page.emulate_media(media="print")
         assert page.locator("nav.navbar").is_hidden()
         page.emulate_media(media="screen")

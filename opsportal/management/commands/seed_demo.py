@@ -8,7 +8,9 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.core.management.base import BaseCommand, CommandParser
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
@@ -28,6 +30,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         password_from_env = os.environ.get("DEMO_PASSWORD", "")
         user_model = get_user_model()
+        if password_from_env:
+            self._validate_demo_password(password_from_env, user_model)
         users: dict[Role, Any] = {}
         created_logins: list[tuple[str, str, str]] = []
         for role, username in DEMO_USERS.items():
@@ -67,3 +71,16 @@ class Command(BaseCommand):
                 summary = seeder(context)
             self.stdout.write(f"  {name}: {summary}")
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
+
+    @staticmethod
+    def _validate_demo_password(password: str, user_model: Any) -> None:
+        """Refuse a ``DEMO_PASSWORD`` that Django's password validators reject, for any demo user."""
+        problems: list[str] = []
+        for role, username in DEMO_USERS.items():
+            user = user_model(username=username, email=f"{username}@example.com", first_name=role.value.split()[0])
+            try:
+                validate_password(password, user=user)
+            except ValidationError as error:
+                problems.extend(message for message in error.messages if message not in problems)
+        if problems:
+            raise CommandError("DEMO_PASSWORD is too weak, nothing was changed: " + " ".join(problems))

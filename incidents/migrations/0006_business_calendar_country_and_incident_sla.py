@@ -19,7 +19,7 @@ def copy_severity_sla(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('incidents', '0003_configuration_history'),
+        ('incidents', '0005_history_response_at_most_30_days'),
     ]
 
     operations = [
