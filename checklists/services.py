@@ -27,7 +27,6 @@ from checklists.models import (
     RunStatus,
 )
 from opsportal import clock
-from opsportal.clock import portal_zone
 from opsportal.errors import Conflict
 from opsportal.models import ImportedRecord
 from opsportal.outbox import insert_once
@@ -128,7 +127,7 @@ def runs_generate(
     4. A run whose window has already closed is created as missed, not as open work.
     """
     now = now or timezone.now()
-    zone = portal_zone()
+    zone = clock.portal_zone()
     if templates is None:
         templates = list(
             ChecklistTemplate.objects.filter(is_active=True)
@@ -283,7 +282,7 @@ class RunClosed(Conflict):
 
 
 def _local_text(instant: datetime) -> str:
-    zone = portal_zone()
+    zone = clock.portal_zone()
     return f"{timezone.localtime(instant, zone):%H:%M on %d %b %Y} ({zone.key})"
 
 
@@ -480,7 +479,7 @@ def run_remind_overdue(*, run_id: int, now: datetime) -> bool:
         from opsportal.notifications import notification_send
 
         recipients = get_user_model().objects.filter(groups=run.template.owner_group_id, is_active=True)
-        local_due = timezone.localtime(run.due_at, portal_zone())
+        local_due = timezone.localtime(run.due_at, clock.portal_zone())
         notification_send(
             recipients=recipients,
             key=f"checklist-run-{run.pk}-overdue",

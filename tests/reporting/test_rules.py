@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 import pytest
+import time_machine
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -51,6 +52,7 @@ class TestServicesEnforceTheRules:
             )
         assert not KpiMeasurement.objects.exists()
 
+    @time_machine.travel(datetime(2026, 11, 25, 12, tzinfo=UTC))  # after the value's date, whenever the suite runs
     def test_a_manager_and_the_portal_itself_may(self, manager_user, kpis):
         rows = [MeasurementInput(kpi=kpis["uptime"], date=date(2026, 11, 2), value=Decimal("99"))]
         assert measurements_record(rows=rows, by=manager_user) == 1
