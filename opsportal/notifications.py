@@ -69,6 +69,12 @@ def notification_send(
         )
         if created
     ]
+    if created_ids:
+        # Post to the webhooks of the new recipients' groups: once per endpoint, not per recipient.
+        from webhooks.services import webhooks_enqueue
+
+        recipient_ids = Notification.objects.filter(pk__in=created_ids).values_list("recipient_id", flat=True)
+        webhooks_enqueue(recipient_ids=recipient_ids, key=key, subject=subject, body=body, link=link)
     if not email:
         # The caller mails through its own outbox: mark these handled, so no sweep mails them again.
         Notification.objects.filter(pk__in=created_ids).update(emailed_at=timezone.now())

@@ -7,6 +7,7 @@ portal runs on a bare machine: SQLite, a file-system Celery broker and DEBUG on.
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 
@@ -69,6 +70,7 @@ INSTALLED_APPS = [
     "incidents",
     "changes",
     "reporting",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -293,7 +295,30 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Roll business calendars' public holidays forward: this year's and next year's, per calendar
     # country. Daily and idempotent, so next year's are there all year and a missed run costs nothing.
     "incidents-roll-holidays": {"task": "incidents.tasks.roll_holidays_forward", "schedule": timedelta(days=1)},
+    # Re-queue webhook deliveries whose attempt is a minute overdue (a lost Celery message or a
+    # killed worker); the delivery task itself retries failures with backoff (webhooks/services.py).
+    "webhooks-requeue-due": {"task": "webhooks.tasks.requeue_due", "schedule": timedelta(seconds=60)},
 }
+
+# Webhook channel (webhooks/, README "Webhooks") ---------------------------------------------
+# Private, loopback and link-local targets are refused unless allowed here (SSRF): by default
+# they are allowed only while DEBUG is on; WEBHOOK_ALLOWED_NETWORKS admits chosen CIDRs.
+WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", default=DEBUG)
+WEBHOOK_ALLOWED_NETWORKS = env_list("WEBHOOK_ALLOWED_NETWORKS", [])
+for _network in WEBHOOK_ALLOWED_NETWORKS:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError as _error:
+        raise ImproperlyConfigured(
+            f"WEBHOOK_ALLOWED_NETWORKS: {_network!r} is not a network (use CIDRs such as 10.1.0.0/16)."
+        ) from _error
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1, maximum=30)
+# Attempts per delivery, the first retry after WEBHOOK_RETRY_BASE_SECONDS, each later one twice as
+# long: 30 s, 1, 2, 4, 8, 16, 32 min, so about an hour before a delivery is marked failed.
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8, minimum=1, maximum=20)
+WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 30, minimum=1, maximum=3600)
+# The Celery queue of webhook posts ("" = the default queue); a slow receiver then delays no e-mail.
+WEBHOOK_QUEUE = env_str("WEBHOOK_QUEUE", "")
 
 # Django REST framework --------------------------------------------------------------------
 REST_FRAMEWORK = {
