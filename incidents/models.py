@@ -16,9 +16,19 @@ from opsportal.plausible import SLA_MAX_MINUTES
 
 
 class EscalationTarget(models.TextChoices):
+    """Whom an escalation step pages (the names are the API's)."""
+
+    USER = "user", "A user"
     GROUP = "group", "A group"
     ASSIGNEE = "assignee", "The assignee (on-call engineers when nobody is assigned)"
-    ONCALL = "oncall", "All on-call engineers"
+    MANAGERS = "managers", "The managers"
+
+
+# What each target needs besides itself: the field a step must fill, with the error naming it.
+TARGET_NEEDS: dict[str, tuple[str, str]] = {
+    EscalationTarget.USER: ("user", "Choose the user this step pages."),
+    EscalationTarget.GROUP: ("group", "Choose the group this step pages."),
+}
 
 
 class Severity(models.Model):
@@ -68,17 +78,33 @@ class EscalationStepFields(models.Model):
 
     position = models.PositiveIntegerField(default=0)
     delay_minutes = models.PositiveIntegerField(default=0, help_text="Minutes after the response deadline.")
-    target = models.CharField(max_length=16, choices=EscalationTarget.choices, default=EscalationTarget.ONCALL)
+    target = models.CharField(max_length=24, choices=EscalationTarget.choices, default=EscalationTarget.ASSIGNEE)
     group = models.ForeignKey(Group, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     repeat_every_minutes = models.PositiveIntegerField(default=0, help_text="0: do not repeat.")
     max_repeats = models.PositiveIntegerField(default=0, help_text="Repeats after the first reminder.")
 
     class Meta:
         abstract = True
 
+    def clean(self) -> None:
+        """Refuse a step whose target lacks what it needs, naming the field to fill."""
+        from django.core.exceptions import ValidationError
+
+        if self.target not in EscalationTarget.values:
+            raise ValidationError({"target": f"Unknown target {self.target!r}."})
+        if need := TARGET_NEEDS.get(self.target):
+            field_name, message = need
+            if getattr(self, f"{field_name}_id") is None:
+                raise ValidationError({field_name: message})
+
     def audience_text(self) -> str:
         if self.target == EscalationTarget.GROUP:
             return f"group {self.group.name}" if self.group else "a deleted group"
+        if self.target == EscalationTarget.USER:
+            return f"user {self.user.get_username()}" if self.user else "a deleted user"
         return self.get_target_display()
 
 
@@ -93,6 +119,9 @@ class EscalationStep(EscalationStepFields):
         constraints = [
             models.CheckConstraint(
                 condition=~Q(target="group") | Q(group__isnull=False), name="escalationstep_group_needs_group"
+            ),
+            models.CheckConstraint(
+                condition=~Q(target="user") | Q(user__isnull=False), name="escalationstep_user_needs_user"
             ),
         ]
 

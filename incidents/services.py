@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
@@ -22,7 +21,7 @@ from simple_history.utils import bulk_create_with_history
 
 from checklists.models import AttachTo, ChecklistRun, ChecklistTemplate, RelativeAnchor, RunItem
 from checklists.services import run_create_for_subject, run_item_link_raised, run_item_record_done
-from incidents import business_hours, rules
+from incidents import business_hours, escalation, rules
 from incidents.lifecycle import BY_ACTION
 from incidents.models import (
     ActionItem,
@@ -57,8 +56,8 @@ SWEEP_BATCH = 200
 
 def _default_policy(code: str) -> list[dict[str, Any]]:
     """Return the default escalation steps for a severity code (used when it has none)."""
-    oncall = {"target": EscalationTarget.ONCALL}
-    manager = {"target": EscalationTarget.GROUP, "group_name": Role.MANAGER.value}
+    oncall = {"target": EscalationTarget.GROUP, "group_name": Role.ONCALL.value}
+    manager = {"target": EscalationTarget.MANAGERS}
     assignee = {"target": EscalationTarget.ASSIGNEE}
     table = {
         "P0": [{**oncall, "delay_minutes": 0, "repeat_every_minutes": 5, "max_repeats": 6},
@@ -111,21 +110,9 @@ def sla_snapshot(severity: Severity) -> dict[str, Any]:
 
 def _copy_policy(*, incident: Incident, active: bool) -> None:
     """Copy the severity's current policy onto the incident, so later policy edits never change it."""
-    steps = list(EscalationStep.objects.filter(severity=incident.severity_id).order_by("position", "pk"))
+    steps = EscalationStep.objects.filter(severity=incident.severity_id).order_by("position", "pk")
     IncidentEscalationStep.objects.bulk_create(
-        IncidentEscalationStep(
-            incident=incident,
-            position=step.position,
-            delay_minutes=step.delay_minutes,
-            target=step.target,
-            group_id=step.group_id,
-            repeat_every_minutes=step.repeat_every_minutes,
-            max_repeats=step.max_repeats,
-            next_due_at=clock.after(incident.response_due_at, timedelta(minutes=step.delay_minutes))
-            if active
-            else None,
-        )
-        for step in steps
+        escalation.step_copy(step, incident=incident, active=active) for step in steps
     )
 
 
@@ -299,6 +286,17 @@ def incident_transition(
         for item in _acknowledge_items(incident).filter(done_at__isnull=True):
             run_item_record_done(item=item, by=by, at=now)
     _timeline(incident, TimelineKind.STATUS, by, note, from_value=previous or "", to_value=transition.target, at=now)
+    # Whoever acknowledges an unassigned incident owns it; an assignee already chosen stays.
+    if (
+        transition.target == IncidentStatus.ACKNOWLEDGED
+        and getattr(by, "pk", None)
+        and Incident.objects.filter(pk=incident.pk, assignee__isnull=True).update(assignee=by) == 1
+    ):
+        username = by.get_username()
+        _timeline(
+            incident, TimelineKind.ASSIGNMENT, by, f"Assigned to {username} on acknowledgement.",
+            to_value=username, at=now,
+        )  # fmt: skip
     if transition.target == IncidentStatus.RESOLVED:
         PostIncidentReview.objects.get_or_create(
             incident=incident, defaults={"due_at": clock.after(now, REVIEW_DUE_AFTER), "owner": incident.assignee or by}
@@ -549,15 +547,7 @@ def _claim(queryset: Any) -> Any:
 
 
 def _oncall_users() -> list[Any]:
-    return list(get_user_model().objects.filter(groups__name=Role.ONCALL.value, is_active=True).distinct())
-
-
-def _audience(step: IncidentEscalationStep) -> list[Any]:
-    if step.target == EscalationTarget.GROUP and step.group_id:
-        return list(get_user_model().objects.filter(groups=step.group_id, is_active=True).distinct())
-    if step.target == EscalationTarget.ASSIGNEE and step.incident.assignee_id:
-        return [step.incident.assignee]
-    return _oncall_users()
+    return escalation.oncall_engineers()
 
 
 def _next_due(step: IncidentEscalationStep, round_sent: int, now: datetime) -> datetime | None:
@@ -586,7 +576,7 @@ def sla_sweep(*, now: datetime | None = None) -> SweepResult:
     with transaction.atomic():
         due = _claim(
             IncidentEscalationStep.objects.filter(next_due_at__lte=now, incident__status=IncidentStatus.DECLARED)
-            .select_related("incident", "incident__severity", "incident__assignee", "group")
+            .select_related("incident", "incident__severity", "incident__assignee", "group", "user")
             .order_by("next_due_at", "pk")
         )[:SWEEP_BATCH]
         for step in due:
@@ -614,7 +604,8 @@ def _escalate(step: IncidentEscalationStep, now: datetime, result: SweepResult) 
     )
     if not created:
         return  # another sweep sent this round
-    recipients = _audience(step)
+    # The round's due time, not the sweep's: the dry run showed who is paged at that time.
+    recipients = escalation.audience(step, at=step.next_due_at or now)
     key = f"incident-{incident.pk}-step-{step.pk}-round-{round_number}"
     late = int((now - incident.response_due_at).total_seconds() // 60)
     subject = f"{incident.severity.code} not acknowledged: {incident.title}"
