@@ -23,8 +23,12 @@ from incidents.models import (
     IncidentStatus,
     Severity,
 )
+from oncall.models import Schedule
+from oncall.selectors import oncall_at
 from opsportal import clock
 from opsportal.roles import Role
+
+SCHEDULE_TARGETS = (EscalationTarget.SCHEDULE_PRIMARY, EscalationTarget.SCHEDULE_SECONDARY)
 
 # The dry run stops this long after it starts, and after this many pages, whatever the policy.
 PLAN_HORIZON = timedelta(days=7)
@@ -53,7 +57,9 @@ def oncall_engineers() -> list[Any]:
 def audience(step: IncidentEscalationStep, *, at: datetime) -> list[Any]:
     """Return the active users ``step`` pages for a round due at ``at``.
 
-    A target that resolves to nobody (a deleted group or user, no assignee) pages the
+    A schedule target pages whoever is its primary (or secondary) at ``at``, the round's due
+    time, so the dry run and the sweep agree even across a handoff. A target that resolves
+    to nobody (a deleted schedule, group or user; nobody on call; no assignee) pages the
     on-call engineers, so a reminder is never silently dropped.
     """
     found: list[Any] = []
@@ -65,6 +71,11 @@ def audience(step: IncidentEscalationStep, *, at: datetime) -> list[Any]:
         found = _active_users(pk=step.incident.assignee_id)
     elif step.target == EscalationTarget.MANAGERS:
         found = _active_users(groups__name=Role.MANAGER.value)
+    elif step.target in SCHEDULE_TARGETS and step.schedule_id:
+        assert step.schedule is not None
+        oncall = oncall_at(step.schedule, at)
+        person = oncall.primary if step.target == EscalationTarget.SCHEDULE_PRIMARY else oncall.secondary
+        found = [person] if person is not None and person.is_active else []
     return found or oncall_engineers()
 
 
@@ -123,9 +134,15 @@ def severity_plan(severity: Severity, *, at: datetime) -> list[Page]:
     due = response_due_at(detected_at=at, severity=severity)
     incident = Incident(severity=severity, detected_at=at, response_due_at=due, status=IncidentStatus.DECLARED)
     steps = [
-        step_copy(step, incident=incident, active=True) for step in severity.escalation_steps.order_by("position", "pk")
+        step_copy(step, incident=incident, active=True)
+        for step in severity.escalation_steps.select_related("schedule").order_by("position", "pk")
     ]
     return plan(steps, start=due)
+
+
+def default_schedule() -> Schedule | None:
+    """Return the schedule the default policies page: the oldest one, or None without any."""
+    return Schedule.objects.order_by("created_at", "pk").first()
 
 
 def step_copy(step: EscalationStep, *, incident: Incident, active: bool) -> IncidentEscalationStep:
@@ -137,6 +154,7 @@ def step_copy(step: EscalationStep, *, incident: Incident, active: bool) -> Inci
         target=step.target,
         group_id=step.group_id,
         user_id=step.user_id,
+        schedule_id=step.schedule_id,
         repeat_every_minutes=step.repeat_every_minutes,
         max_repeats=step.max_repeats,
         next_due_at=clock.after(incident.response_due_at, timedelta(minutes=step.delay_minutes)) if active else None,

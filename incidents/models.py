@@ -18,6 +18,8 @@ from opsportal.plausible import SLA_MAX_MINUTES
 class EscalationTarget(models.TextChoices):
     """Whom an escalation step pages (the names are the API's)."""
 
+    SCHEDULE_PRIMARY = "schedule_primary", "The schedule's primary"
+    SCHEDULE_SECONDARY = "schedule_secondary", "The schedule's secondary"
     USER = "user", "A user"
     GROUP = "group", "A group"
     ASSIGNEE = "assignee", "The assignee (on-call engineers when nobody is assigned)"
@@ -26,6 +28,8 @@ class EscalationTarget(models.TextChoices):
 
 # What each target needs besides itself: the field a step must fill, with the error naming it.
 TARGET_NEEDS: dict[str, tuple[str, str]] = {
+    EscalationTarget.SCHEDULE_PRIMARY: ("schedule", "Choose the schedule whose primary this step pages."),
+    EscalationTarget.SCHEDULE_SECONDARY: ("schedule", "Choose the schedule whose secondary this step pages."),
     EscalationTarget.USER: ("user", "Choose the user this step pages."),
     EscalationTarget.GROUP: ("group", "Choose the group this step pages."),
 }
@@ -80,9 +84,12 @@ class EscalationStepFields(models.Model):
     delay_minutes = models.PositiveIntegerField(default=0, help_text="Minutes after the response deadline.")
     target = models.CharField(max_length=24, choices=EscalationTarget.choices, default=EscalationTarget.ASSIGNEE)
     group = models.ForeignKey(Group, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # A deleted user or schedule leaves the step in place, paging the on-call engineers instead
+    # (incidents.escalation.audience); so unlike the group, no constraint requires them.
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    schedule = models.ForeignKey("oncall.Schedule", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     repeat_every_minutes = models.PositiveIntegerField(default=0, help_text="0: do not repeat.")
     max_repeats = models.PositiveIntegerField(default=0, help_text="Repeats after the first reminder.")
 
@@ -105,6 +112,9 @@ class EscalationStepFields(models.Model):
             return f"group {self.group.name}" if self.group else "a deleted group"
         if self.target == EscalationTarget.USER:
             return f"user {self.user.get_username()}" if self.user else "a deleted user"
+        if self.target in (EscalationTarget.SCHEDULE_PRIMARY, EscalationTarget.SCHEDULE_SECONDARY):
+            role = "primary" if self.target == EscalationTarget.SCHEDULE_PRIMARY else "secondary"
+            return f"the {role} of {self.schedule.name}" if self.schedule else f"the {role} of a deleted schedule"
         return self.get_target_display()
 
 
@@ -119,9 +129,6 @@ class EscalationStep(EscalationStepFields):
         constraints = [
             models.CheckConstraint(
                 condition=~Q(target="group") | Q(group__isnull=False), name="escalationstep_group_needs_group"
-            ),
-            models.CheckConstraint(
-                condition=~Q(target="user") | Q(user__isnull=False), name="escalationstep_user_needs_user"
             ),
         ]
 

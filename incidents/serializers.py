@@ -56,16 +56,17 @@ class PhaseRunSerializer(serializers.Serializer):
 
 
 class IncidentEscalationStepSerializer(serializers.ModelSerializer):
-    """A step of the incident's escalation plan: whom it pages (``target`` and its ``group`` or ``user``)."""
+    """A step of the incident's escalation plan: whom it pages (``target`` and its ``schedule``, ``group`` or ``user``)."""
 
     step = serializers.IntegerField(source="position")
+    schedule = serializers.CharField(source="schedule.name", default=None, allow_null=True)
     group = serializers.CharField(source="group.name", default=None, allow_null=True)
     user = serializers.CharField(source="user.username", default=None, allow_null=True)
 
     class Meta:
         model = IncidentEscalationStep
         fields = [
-            "step", "delay_minutes", "target", "group", "user",
+            "step", "delay_minutes", "target", "schedule", "group", "user",
             "repeat_every_minutes", "max_repeats", "rounds_sent", "next_due_at",
         ]  # fmt: skip
         read_only_fields = fields

@@ -54,10 +54,32 @@ SWEEP_BATCH = 200
 # Severities and their policies ---------------------------------------------------------------
 
 
-def _default_policy(code: str) -> list[dict[str, Any]]:
-    """Return the default escalation steps for a severity code (used when it has none)."""
-    oncall = {"target": EscalationTarget.GROUP, "group_name": Role.ONCALL.value}
+def _default_policy(code: str, *, on_schedule: bool) -> list[dict[str, Any]]:
+    """Return the default escalation steps for a severity code (used when it has none).
+
+    With a schedule: its primary at the deadline, its secondary after a delay, then the
+    managers. Without one: the On-call engineer group (or the assignee), then the managers.
+    """
     manager = {"target": EscalationTarget.MANAGERS}
+    if on_schedule:
+        primary = {"target": EscalationTarget.SCHEDULE_PRIMARY}
+        secondary = {"target": EscalationTarget.SCHEDULE_SECONDARY}
+        table = {
+            "P0": [{**primary, "delay_minutes": 0, "repeat_every_minutes": 5, "max_repeats": 6},
+                   {**secondary, "delay_minutes": 5, "repeat_every_minutes": 5, "max_repeats": 5},
+                   {**manager, "delay_minutes": 15, "repeat_every_minutes": 15, "max_repeats": 4}],
+            "P1": [{**primary, "delay_minutes": 0, "repeat_every_minutes": 15, "max_repeats": 4},
+                   {**secondary, "delay_minutes": 15, "repeat_every_minutes": 15, "max_repeats": 3},
+                   {**manager, "delay_minutes": 30, "repeat_every_minutes": 30, "max_repeats": 2}],
+            "P2": [{**primary, "delay_minutes": 0, "repeat_every_minutes": 60, "max_repeats": 2},
+                   {**secondary, "delay_minutes": 60, "repeat_every_minutes": 60, "max_repeats": 1},
+                   {**manager, "delay_minutes": 240, "repeat_every_minutes": 0, "max_repeats": 0}],
+        }  # fmt: skip
+        return table.get(
+            code,
+            [{**primary, "delay_minutes": 0}, {**secondary, "delay_minutes": 240}, {**manager, "delay_minutes": 1440}],
+        )
+    oncall = {"target": EscalationTarget.GROUP, "group_name": Role.ONCALL.value}
     assignee = {"target": EscalationTarget.ASSIGNEE}
     table = {
         "P0": [{**oncall, "delay_minutes": 0, "repeat_every_minutes": 5, "max_repeats": 6},
@@ -71,16 +93,26 @@ def _default_policy(code: str) -> list[dict[str, Any]]:
 
 
 def severity_default_policy_create(*, severity: Severity) -> int:
-    """Give ``severity`` the default escalation policy unless it has steps; return steps created."""
+    """Give ``severity`` the default escalation policy unless it has steps; return steps created.
+
+    The policy pages the default schedule (:func:`incidents.escalation.default_schedule`)
+    when one exists, and the On-call engineer group otherwise, so nothing breaks without one.
+    """
     if severity.escalation_steps.exists():
         return 0
+    schedule = escalation.default_schedule()
     rows = []
-    for position, spec in enumerate(_default_policy(severity.code), start=1):
+    for position, spec in enumerate(_default_policy(severity.code, on_schedule=schedule is not None), start=1):
         spec = dict(spec)
         group = None
         if "group_name" in spec:
             group = Group.objects.get_or_create(name=spec.pop("group_name"))[0]
-        rows.append(EscalationStep(severity=severity, position=position, group=group, **spec))
+        on_it = spec["target"] in escalation.SCHEDULE_TARGETS
+        rows.append(
+            EscalationStep(
+                severity=severity, position=position, group=group, schedule=schedule if on_it else None, **spec
+            )
+        )
     bulk_create_with_history(rows, EscalationStep)  # configuration: each step starts its history
     return len(rows)
 
@@ -576,7 +608,7 @@ def sla_sweep(*, now: datetime | None = None) -> SweepResult:
     with transaction.atomic():
         due = _claim(
             IncidentEscalationStep.objects.filter(next_due_at__lte=now, incident__status=IncidentStatus.DECLARED)
-            .select_related("incident", "incident__severity", "incident__assignee", "group", "user")
+            .select_related("incident", "incident__severity", "incident__assignee", "group", "user", "schedule")
             .order_by("next_due_at", "pk")
         )[:SWEEP_BATCH]
         for step in due:

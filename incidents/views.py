@@ -99,7 +99,9 @@ def _detail_context(request: HttpRequest, incident: Incident, **forms: Any) -> d
         else [],
         "timeline": selectors.timeline_for(incident),
         "review": selectors.review_for(incident),
-        "escalation_steps": incident.escalation_steps.select_related("group", "user").order_by("position", "pk"),
+        "escalation_steps": incident.escalation_steps.select_related("group", "user", "schedule").order_by(
+            "position", "pk"
+        ),
         "escalation_pages": escalation.incident_plan(incident),
         "actions": rules.actions_for(request.user, incident),
         "can_respond": can_respond,

@@ -153,7 +153,7 @@ class TestOldOncallRowsMigration:
         # Rows written before the migration carried the retired target "oncall".
         EscalationStep.objects.filter(pk=step.pk).update(target="oncall")
         IncidentEscalationStep.objects.filter(incident=incident).update(target="oncall")
-        migration = importlib.import_module("incidents.migrations.0007_escalation_step_user_and_managers")
+        migration = importlib.import_module("incidents.migrations.0007_escalation_step_targets")
         migration.oncall_target_becomes_the_oncall_group(apps, None)
         for row in (EscalationStep.objects.get(pk=step.pk), incident.escalation_steps.get()):
             assert (row.target, row.group.name) == ("group", Role.ONCALL.value)
