@@ -33,7 +33,7 @@ from opsportal.admin import ReadOnlyAdmin, ReadOnlyInline
 class EscalationStepInline(admin.TabularInline):
     model = EscalationStep
     extra = 0
-    fields = ["position", "delay_minutes", "target", "group", "repeat_every_minutes", "max_repeats"]
+    fields = ["position", "delay_minutes", "target", "schedule", "group", "user", "repeat_every_minutes", "max_repeats"]
 
 
 @admin.register(Severity)
@@ -110,7 +110,9 @@ class IncidentEscalationStepInline(ReadOnlyInline):
         "position",
         "delay_minutes",
         "target",
+        "schedule",
         "group",
+        "user",
         "repeat_every_minutes",
         "max_repeats",
         "next_due_at",

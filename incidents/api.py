@@ -14,9 +14,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from incidents import selectors, services
+from incidents import escalation, selectors, services
 from incidents.models import Incident, IncidentStatus
 from incidents.serializers import (
+    EscalationPageSerializer,
     IncidentCreateSerializer,
     IncidentDetailSerializer,
     IncidentNoteInputSerializer,
@@ -87,6 +88,13 @@ class IncidentViewSet(
         """Acknowledge; 409 names who acknowledged first."""
         incident = services.incident_acknowledge(incident=self.get_object(write=True), by=request.user)
         return Response(IncidentSerializer(selectors.incident_queryset().get(pk=incident.pk)).data)
+
+    @extend_schema(request=None, responses={200: EscalationPageSerializer(many=True)})
+    @action(detail=True, methods=["get"])
+    def escalation(self, request: Request, pk: str) -> Response:
+        """Dry run: who would be paged, when and by which step, if nobody acknowledges (empty once acknowledged)."""
+        pages = escalation.incident_plan(self.get_object())
+        return Response(EscalationPageSerializer(pages, many=True).data)
 
     @extend_schema(request=ResolveInputSerializer, responses={200: IncidentSerializer})
     @action(detail=True, methods=["post"])

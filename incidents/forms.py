@@ -138,3 +138,19 @@ class ActionItemForm(forms.Form):
         cast(forms.ModelChoiceField, self.fields["owner"]).queryset = (
             get_user_model().objects.filter(is_active=True).order_by("username")
         )
+
+
+class EscalationPreviewForm(forms.Form):
+    """The dry run of a severity's policy for an incident detected at a moment (now when blank)."""
+
+    severity = SeverityChoiceField(queryset=Severity.objects.all(), to_field_name="code", empty_label=None)
+    at = forms.DateTimeField(
+        required=False, label="Detected at",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text="Your time zone; blank: now.",
+    )  # fmt: skip
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["severity"].widget.attrs["class"] = "form-select"
+        self.fields["at"].widget.attrs["class"] = "form-control"

@@ -16,9 +16,23 @@ from opsportal.plausible import SLA_MAX_MINUTES
 
 
 class EscalationTarget(models.TextChoices):
+    """Whom an escalation step pages (the names are the API's)."""
+
+    SCHEDULE_PRIMARY = "schedule_primary", "The schedule's primary"
+    SCHEDULE_SECONDARY = "schedule_secondary", "The schedule's secondary"
+    USER = "user", "A user"
     GROUP = "group", "A group"
     ASSIGNEE = "assignee", "The assignee (on-call engineers when nobody is assigned)"
-    ONCALL = "oncall", "All on-call engineers"
+    MANAGERS = "managers", "The managers"
+
+
+# What each target needs besides itself: the field a step must fill, with the error naming it.
+TARGET_NEEDS: dict[str, tuple[str, str]] = {
+    EscalationTarget.SCHEDULE_PRIMARY: ("schedule", "Choose the schedule whose primary this step pages."),
+    EscalationTarget.SCHEDULE_SECONDARY: ("schedule", "Choose the schedule whose secondary this step pages."),
+    EscalationTarget.USER: ("user", "Choose the user this step pages."),
+    EscalationTarget.GROUP: ("group", "Choose the group this step pages."),
+}
 
 
 class Severity(models.Model):
@@ -68,17 +82,39 @@ class EscalationStepFields(models.Model):
 
     position = models.PositiveIntegerField(default=0)
     delay_minutes = models.PositiveIntegerField(default=0, help_text="Minutes after the response deadline.")
-    target = models.CharField(max_length=16, choices=EscalationTarget.choices, default=EscalationTarget.ONCALL)
+    target = models.CharField(max_length=24, choices=EscalationTarget.choices, default=EscalationTarget.ASSIGNEE)
     group = models.ForeignKey(Group, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # A deleted user or schedule leaves the step in place, paging the on-call engineers instead
+    # (incidents.escalation.audience); so unlike the group, no constraint requires them.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    schedule = models.ForeignKey("oncall.Schedule", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     repeat_every_minutes = models.PositiveIntegerField(default=0, help_text="0: do not repeat.")
     max_repeats = models.PositiveIntegerField(default=0, help_text="Repeats after the first reminder.")
 
     class Meta:
         abstract = True
 
+    def clean(self) -> None:
+        """Refuse a step whose target lacks what it needs, naming the field to fill."""
+        from django.core.exceptions import ValidationError
+
+        if self.target not in EscalationTarget.values:
+            raise ValidationError({"target": f"Unknown target {self.target!r}."})
+        if need := TARGET_NEEDS.get(self.target):
+            field_name, message = need
+            if getattr(self, f"{field_name}_id") is None:
+                raise ValidationError({field_name: message})
+
     def audience_text(self) -> str:
         if self.target == EscalationTarget.GROUP:
             return f"group {self.group.name}" if self.group else "a deleted group"
+        if self.target == EscalationTarget.USER:
+            return f"user {self.user.get_username()}" if self.user else "a deleted user"
+        if self.target in (EscalationTarget.SCHEDULE_PRIMARY, EscalationTarget.SCHEDULE_SECONDARY):
+            role = "primary" if self.target == EscalationTarget.SCHEDULE_PRIMARY else "secondary"
+            return f"the {role} of {self.schedule.name}" if self.schedule else f"the {role} of a deleted schedule"
         return self.get_target_display()
 
 

@@ -5,7 +5,16 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
-from incidents.models import ActionItem, Incident, PostIncidentReview, Service, Severity, TimelineEntry, TimelineKind
+from incidents.models import (
+    ActionItem,
+    Incident,
+    IncidentEscalationStep,
+    PostIncidentReview,
+    Service,
+    Severity,
+    TimelineEntry,
+    TimelineKind,
+)
 from incidents.services import REVIEW_FIELDS
 from opsportal import plausible
 from opsportal.plausible import TEXT_MAX_LENGTH, text_field
@@ -46,11 +55,37 @@ class PhaseRunSerializer(serializers.Serializer):
     url = serializers.CharField(source="get_absolute_url")
 
 
+class IncidentEscalationStepSerializer(serializers.ModelSerializer):
+    """A step of the incident's escalation plan: whom it pages (``target`` and its ``schedule``, ``group`` or ``user``)."""
+
+    step = serializers.IntegerField(source="position")
+    schedule = serializers.CharField(source="schedule.name", default=None, allow_null=True)
+    group = serializers.CharField(source="group.name", default=None, allow_null=True)
+    user = serializers.CharField(source="user.username", default=None, allow_null=True)
+
+    class Meta:
+        model = IncidentEscalationStep
+        fields = [
+            "step", "delay_minutes", "target", "schedule", "group", "user",
+            "repeat_every_minutes", "max_repeats", "rounds_sent", "next_due_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class EscalationPageSerializer(serializers.Serializer):
+    """One page of the dry run: who would be paged, when, by which step, if nobody acknowledges."""
+
+    at = serializers.DateTimeField()
+    users = serializers.ListField(child=serializers.CharField())
+    step = serializers.IntegerField()
+
+
 class IncidentDetailSerializer(IncidentSerializer):
     phases = PhaseRunSerializer(source="phase_runs", many=True, read_only=True)
+    escalation_steps = IncidentEscalationStepSerializer(many=True, read_only=True)
 
     class Meta(IncidentSerializer.Meta):
-        fields = [*IncidentSerializer.Meta.fields, "phases"]
+        fields = [*IncidentSerializer.Meta.fields, "phases", "escalation_steps"]
         read_only_fields = fields
 
 

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
@@ -22,7 +21,7 @@ from simple_history.utils import bulk_create_with_history
 
 from checklists.models import AttachTo, ChecklistRun, ChecklistTemplate, RelativeAnchor, RunItem
 from checklists.services import run_create_for_subject, run_item_link_raised, run_item_record_done
-from incidents import business_hours, rules
+from incidents import business_hours, escalation, rules
 from incidents.lifecycle import BY_ACTION
 from incidents.models import (
     ActionItem,
@@ -55,10 +54,32 @@ SWEEP_BATCH = 200
 # Severities and their policies ---------------------------------------------------------------
 
 
-def _default_policy(code: str) -> list[dict[str, Any]]:
-    """Return the default escalation steps for a severity code (used when it has none)."""
-    oncall = {"target": EscalationTarget.ONCALL}
-    manager = {"target": EscalationTarget.GROUP, "group_name": Role.MANAGER.value}
+def _default_policy(code: str, *, on_schedule: bool) -> list[dict[str, Any]]:
+    """Return the default escalation steps for a severity code (used when it has none).
+
+    With a schedule: its primary at the deadline, its secondary after a delay, then the
+    managers. Without one: the On-call engineer group (or the assignee), then the managers.
+    """
+    manager = {"target": EscalationTarget.MANAGERS}
+    if on_schedule:
+        primary = {"target": EscalationTarget.SCHEDULE_PRIMARY}
+        secondary = {"target": EscalationTarget.SCHEDULE_SECONDARY}
+        table = {
+            "P0": [{**primary, "delay_minutes": 0, "repeat_every_minutes": 5, "max_repeats": 6},
+                   {**secondary, "delay_minutes": 5, "repeat_every_minutes": 5, "max_repeats": 5},
+                   {**manager, "delay_minutes": 15, "repeat_every_minutes": 15, "max_repeats": 4}],
+            "P1": [{**primary, "delay_minutes": 0, "repeat_every_minutes": 15, "max_repeats": 4},
+                   {**secondary, "delay_minutes": 15, "repeat_every_minutes": 15, "max_repeats": 3},
+                   {**manager, "delay_minutes": 30, "repeat_every_minutes": 30, "max_repeats": 2}],
+            "P2": [{**primary, "delay_minutes": 0, "repeat_every_minutes": 60, "max_repeats": 2},
+                   {**secondary, "delay_minutes": 60, "repeat_every_minutes": 60, "max_repeats": 1},
+                   {**manager, "delay_minutes": 240, "repeat_every_minutes": 0, "max_repeats": 0}],
+        }  # fmt: skip
+        return table.get(
+            code,
+            [{**primary, "delay_minutes": 0}, {**secondary, "delay_minutes": 240}, {**manager, "delay_minutes": 1440}],
+        )
+    oncall = {"target": EscalationTarget.GROUP, "group_name": Role.ONCALL.value}
     assignee = {"target": EscalationTarget.ASSIGNEE}
     table = {
         "P0": [{**oncall, "delay_minutes": 0, "repeat_every_minutes": 5, "max_repeats": 6},
@@ -72,16 +93,26 @@ def _default_policy(code: str) -> list[dict[str, Any]]:
 
 
 def severity_default_policy_create(*, severity: Severity) -> int:
-    """Give ``severity`` the default escalation policy unless it has steps; return steps created."""
+    """Give ``severity`` the default escalation policy unless it has steps; return steps created.
+
+    The policy pages the default schedule (:func:`incidents.escalation.default_schedule`)
+    when one exists, and the On-call engineer group otherwise, so nothing breaks without one.
+    """
     if severity.escalation_steps.exists():
         return 0
+    schedule = escalation.default_schedule()
     rows = []
-    for position, spec in enumerate(_default_policy(severity.code), start=1):
+    for position, spec in enumerate(_default_policy(severity.code, on_schedule=schedule is not None), start=1):
         spec = dict(spec)
         group = None
         if "group_name" in spec:
             group = Group.objects.get_or_create(name=spec.pop("group_name"))[0]
-        rows.append(EscalationStep(severity=severity, position=position, group=group, **spec))
+        on_it = spec["target"] in escalation.SCHEDULE_TARGETS
+        rows.append(
+            EscalationStep(
+                severity=severity, position=position, group=group, schedule=schedule if on_it else None, **spec
+            )
+        )
     bulk_create_with_history(rows, EscalationStep)  # configuration: each step starts its history
     return len(rows)
 
@@ -111,21 +142,9 @@ def sla_snapshot(severity: Severity) -> dict[str, Any]:
 
 def _copy_policy(*, incident: Incident, active: bool) -> None:
     """Copy the severity's current policy onto the incident, so later policy edits never change it."""
-    steps = list(EscalationStep.objects.filter(severity=incident.severity_id).order_by("position", "pk"))
+    steps = EscalationStep.objects.filter(severity=incident.severity_id).order_by("position", "pk")
     IncidentEscalationStep.objects.bulk_create(
-        IncidentEscalationStep(
-            incident=incident,
-            position=step.position,
-            delay_minutes=step.delay_minutes,
-            target=step.target,
-            group_id=step.group_id,
-            repeat_every_minutes=step.repeat_every_minutes,
-            max_repeats=step.max_repeats,
-            next_due_at=clock.after(incident.response_due_at, timedelta(minutes=step.delay_minutes))
-            if active
-            else None,
-        )
-        for step in steps
+        escalation.step_copy(step, incident=incident, active=active) for step in steps
     )
 
 
@@ -299,6 +318,17 @@ def incident_transition(
         for item in _acknowledge_items(incident).filter(done_at__isnull=True):
             run_item_record_done(item=item, by=by, at=now)
     _timeline(incident, TimelineKind.STATUS, by, note, from_value=previous or "", to_value=transition.target, at=now)
+    # Whoever acknowledges an unassigned incident owns it; an assignee already chosen stays.
+    if (
+        transition.target == IncidentStatus.ACKNOWLEDGED
+        and getattr(by, "pk", None)
+        and Incident.objects.filter(pk=incident.pk, assignee__isnull=True).update(assignee=by) == 1
+    ):
+        username = by.get_username()
+        _timeline(
+            incident, TimelineKind.ASSIGNMENT, by, f"Assigned to {username} on acknowledgement.",
+            to_value=username, at=now,
+        )  # fmt: skip
     if transition.target == IncidentStatus.RESOLVED:
         PostIncidentReview.objects.get_or_create(
             incident=incident, defaults={"due_at": clock.after(now, REVIEW_DUE_AFTER), "owner": incident.assignee or by}
@@ -549,15 +579,7 @@ def _claim(queryset: Any) -> Any:
 
 
 def _oncall_users() -> list[Any]:
-    return list(get_user_model().objects.filter(groups__name=Role.ONCALL.value, is_active=True).distinct())
-
-
-def _audience(step: IncidentEscalationStep) -> list[Any]:
-    if step.target == EscalationTarget.GROUP and step.group_id:
-        return list(get_user_model().objects.filter(groups=step.group_id, is_active=True).distinct())
-    if step.target == EscalationTarget.ASSIGNEE and step.incident.assignee_id:
-        return [step.incident.assignee]
-    return _oncall_users()
+    return escalation.oncall_engineers()
 
 
 def _next_due(step: IncidentEscalationStep, round_sent: int, now: datetime) -> datetime | None:
@@ -586,7 +608,7 @@ def sla_sweep(*, now: datetime | None = None) -> SweepResult:
     with transaction.atomic():
         due = _claim(
             IncidentEscalationStep.objects.filter(next_due_at__lte=now, incident__status=IncidentStatus.DECLARED)
-            .select_related("incident", "incident__severity", "incident__assignee", "group")
+            .select_related("incident", "incident__severity", "incident__assignee", "group", "user", "schedule")
             .order_by("next_due_at", "pk")
         )[:SWEEP_BATCH]
         for step in due:
@@ -614,7 +636,8 @@ def _escalate(step: IncidentEscalationStep, now: datetime, result: SweepResult) 
     )
     if not created:
         return  # another sweep sent this round
-    recipients = _audience(step)
+    # The round's due time, not the sweep's: the dry run showed who is paged at that time.
+    recipients = escalation.audience(step, at=step.next_due_at or now)
     key = f"incident-{incident.pk}-step-{step.pk}-round-{round_number}"
     late = int((now - incident.response_due_at).total_seconds() // 60)
     subject = f"{incident.severity.code} not acknowledged: {incident.title}"

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("declare/", views.declare, name="declare"),
     path("at-risk/", views.at_risk, name="at_risk"),
+    path("escalation-preview/", views.escalation_preview, name="escalation_preview"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/transition/<slug:action>/", views.transition, name="transition"),
     path("<int:pk>/note/", views.note, name="note"),

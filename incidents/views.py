@@ -13,8 +13,17 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from changes.rules import may_view_changes
-from incidents import rules, selectors, services
-from incidents.forms import ActionItemForm, AssignForm, DeclareForm, FilterForm, NoteForm, ReviewForm, SeverityForm
+from incidents import escalation, rules, selectors, services
+from incidents.forms import (
+    ActionItemForm,
+    AssignForm,
+    DeclareForm,
+    EscalationPreviewForm,
+    FilterForm,
+    NoteForm,
+    ReviewForm,
+    SeverityForm,
+)
 from incidents.lifecycle import BY_ACTION
 from incidents.models import ActionItem, Incident, PostIncidentReview
 from opsportal.errors import Conflict
@@ -90,7 +99,10 @@ def _detail_context(request: HttpRequest, incident: Incident, **forms: Any) -> d
         else [],
         "timeline": selectors.timeline_for(incident),
         "review": selectors.review_for(incident),
-        "escalation_steps": incident.escalation_steps.select_related("group").order_by("position", "pk"),
+        "escalation_steps": incident.escalation_steps.select_related("group", "user", "schedule").order_by(
+            "position", "pk"
+        ),
+        "escalation_pages": escalation.incident_plan(incident),
         "actions": rules.actions_for(request.user, incident),
         "can_respond": can_respond,
         "note_form": forms.get("note_form") or NoteForm(),
@@ -216,6 +228,21 @@ def action_item_done(request: HttpRequest, pk: int, item_pk: int) -> HttpRespons
     item = get_object_or_404(ActionItem, pk=item_pk, review__incident=incident)
     services.action_item_set_done(item=item, by=request.user, done=request.POST.get("done", "1") == "1")
     return redirect("incidents:review", pk=incident.pk)
+
+
+@require_GET
+def escalation_preview(request: HttpRequest) -> HttpResponse:
+    """Dry run of a severity's policy: who would be paged, and when, for an incident detected at a moment."""
+    rules.require(rules.may_view(request.user), rules.VIEW_DENIED)
+    form = EscalationPreviewForm(request.GET or None)
+    pages, start = None, None
+    if form.is_bound and form.is_valid():
+        start = form.cleaned_data["at"] or timezone.now()
+        pages = escalation.severity_plan(form.cleaned_data["severity"], at=start)
+    return render(
+        request, "incidents/escalation_preview.html", {"form": form, "pages": pages, "start": start},
+        status=400 if form.errors else 200,
+    )  # fmt: skip
 
 
 @require_GET

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "changes",
     "reporting",
     "webhooks",
+    "oncall",
 ]
 
 MIDDLEWARE = [
@@ -298,6 +299,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Re-queue webhook deliveries whose attempt is a minute overdue (a lost Celery message or a
     # killed worker); the delivery task itself retries failures with backoff (webhooks/services.py).
     "webhooks-requeue-due": {"task": "webhooks.tasks.requeue_due", "schedule": timedelta(seconds=60)},
+    # Append the on-call shifts that started to each schedule's shift log: the past is kept as it was,
+    # so later edits to layers change only the future. Idempotent (one row per schedule, role and start).
+    "oncall-shift-log": {"task": "oncall.tasks.append_shift_log", "schedule": timedelta(seconds=60)},
 }
 
 # Webhook channel (webhooks/, README "Webhooks") ---------------------------------------------

@@ -58,7 +58,9 @@ class TestImportSeverities:
         assert severities["P0"].name == "Critical - System Down"
         assert "payment processing failure" in severities["P0"].examples
         first = severities["P0"].escalation_steps.order_by("position").first()
-        assert (first.target, first.repeat_every_minutes, first.max_repeats) == (EscalationTarget.ONCALL, 5, 6)
+        assert (first.target, first.group.name, first.repeat_every_minutes, first.max_repeats) == (
+            EscalationTarget.GROUP, "On-call engineer", 5, 6,
+        )  # fmt: skip
 
     def test_reimport_updates_in_place(self, tmp_path):
         call_command("import_procedures", write(tmp_path))
