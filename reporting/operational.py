@@ -456,3 +456,24 @@ def register_operational_kpis() -> None:
     ]
     for slug, name, unit, direction, function in table:
         register_operational_kpi(slug, name, unit=unit, direction=direction)(function)
+
+
+# On call ---------------------------------------------------------------------------------------
+
+# The key ``incidents.services`` gives each escalation notice's notifications (one per recipient).
+ESCALATION_PAGE_KEY = r"^incident-[0-9]+-step-[0-9]+-round-[0-9]+$"
+
+
+def escalation_pages(period_start: datetime, period_end: datetime) -> list[Any]:
+    """Return a ``Page`` per escalation notification sent in the period (one query, username and instant)."""
+    from opsportal.models import Notification
+    from reporting.oncall_load import Page
+
+    rows = (
+        Notification.objects.filter(
+            key__regex=ESCALATION_PAGE_KEY, created_at__gte=period_start, created_at__lt=period_end
+        )
+        .order_by("created_at", "pk")
+        .values_list("recipient__username", "created_at")
+    )
+    return [Page(user=username, at=created) for username, created in rows]

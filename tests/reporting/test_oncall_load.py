@@ -81,3 +81,22 @@ class TestOncallLoad:
         assert is_night(datetime(2026, 1, 1, 6, 59, tzinfo=UTC), ZoneInfo("UTC"))
         assert not is_night(datetime(2026, 1, 1, 7, tzinfo=UTC), ZoneInfo("UTC"))
         assert not is_night(datetime(2026, 1, 1, 21, 59, tzinfo=UTC), ZoneInfo("UTC"))
+
+
+class TestEscalationPages:
+    def test_it_reads_the_escalation_notifications_of_the_period(self, db, oncall_user, ops_user):
+        from opsportal.models import Notification
+        from reporting.operational import escalation_pages
+
+        def notify(user, key, created):
+            row = Notification.objects.create(recipient=user, key=key, subject="s")
+            Notification.objects.filter(pk=row.pk).update(created_at=created)
+
+        notify(oncall_user, "incident-1-step-2-round-1", at(6, 3))
+        notify(ops_user, "incident-1-step-2-round-1", at(6, 3))
+        notify(oncall_user, "incident-1-step-2-round-2", datetime(2026, 11, 1, tzinfo=UTC))  # next month
+        notify(oncall_user, "incident-1-review-overdue", at(6, 4))  # not a page
+        pages = escalation_pages(START, END)
+        assert sorted((page.user, page.at) for page in pages) == sorted(
+            [(oncall_user.username, at(6, 3)), (ops_user.username, at(6, 3))]
+        )
