@@ -26,6 +26,7 @@ AREA_ROLES: dict[str, tuple[Role, ...]] = {
     "incidents": ALL_ROLES,
     "changes": (Role.ONCALL, Role.MANAGER, Role.ADMIN),
     "reports": (Role.MANAGER, Role.ADMIN, Role.ONCALL, Role.OPS),
+    "oncall": ALL_ROLES,
 }
 
 

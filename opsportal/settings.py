@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "incidents",
     "changes",
     "reporting",
+    "oncall",
 ]
 
 MIDDLEWARE = [
@@ -293,6 +294,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Roll business calendars' public holidays forward: this year's and next year's, per calendar
     # country. Daily and idempotent, so next year's are there all year and a missed run costs nothing.
     "incidents-roll-holidays": {"task": "incidents.tasks.roll_holidays_forward", "schedule": timedelta(days=1)},
+    # Append the on-call shifts that started to each schedule's shift log: the past is kept as it was,
+    # so later edits to layers change only the future. Idempotent (one row per schedule, role and start).
+    "oncall-shift-log": {"task": "oncall.tasks.append_shift_log", "schedule": timedelta(seconds=60)},
 }
 
 # Django REST framework --------------------------------------------------------------------
