@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+import pytest
+import time_machine
+
 from reporting.oncall_load import Page, ShiftSpan, is_night, oncall_load
 
 LONDON = ZoneInfo("Europe/London")
@@ -100,3 +103,67 @@ class TestEscalationPages:
         assert sorted((page.user, page.at) for page in pages) == sorted(
             [(oncall_user.username, at(6, 3)), (ops_user.username, at(6, 3))]
         )
+
+
+class TestOncallLoadKpi:
+    """The operational KPI ``oncall-load``, from fixture shifts in the shift log and escalation notifications."""
+
+    @pytest.fixture
+    def october(self, db, make_user):
+        from oncall.models import Schedule, ShiftLog
+        from opsportal.models import Notification
+        from opsportal.roles import Role
+
+        alice, bob = make_user("alice", Role.ONCALL), make_user("bob", Role.ONCALL)
+        london = Schedule.objects.create(name="Platform", time_zone="Europe/London")
+        new_york = Schedule.objects.create(name="US", time_zone="America/New_York")
+        for schedule, user, role, start, end in [
+            (london, alice, "primary", at(5, 8), at(12, 8)),  # 168 h
+            (london, bob, "secondary", at(5, 8), at(12, 8)),  # 168 h
+            (new_york, bob, "primary", at(10, 12), at(13, 12)),  # 72 h, 44 of them beside the London shift
+            (london, alice, "primary", datetime(2026, 11, 2, 9, tzinfo=UTC), datetime(2026, 11, 9, 9, tzinfo=UTC)),
+        ]:
+            ShiftLog.objects.create(schedule=schedule, user=user, role=role, start=start, end=end, source="layer")
+
+        def page(user, key, created):
+            row = Notification.objects.create(recipient=user, key=key, subject="s")
+            Notification.objects.filter(pk=row.pk).update(created_at=created)
+
+        page(alice, "incident-1-step-1-round-1", at(6, 22))  # 23:00 London (BST): night
+        page(alice, "incident-2-step-1-round-1", at(7, 12))  # 13:00 London: day
+        page(bob, "incident-3-step-2-round-1", at(12, 23))  # 19:00 New York (EDT): day
+        page(bob, "incident-3-step-2-round-2", at(13, 3))  # 23:00 New York: night
+        page(bob, "incident-3-review-overdue", at(13, 3))  # not a page
+        return alice, bob
+
+    def test_it_reports_hours_pages_and_night_pages_per_person(self, october):
+        from reporting.operational import oncall_load_per_person
+
+        with time_machine.travel(datetime(2026, 11, 5, tzinfo=UTC), tick=False):
+            result = oncall_load_per_person(START, END)
+        assert result == {
+            "value": 4,
+            "breakdown": [
+                {"user": "alice", "hours_on_call": 168, "pages": 2, "night_pages": 1},
+                {"user": "bob", "hours_on_call": 168 + 28, "pages": 2, "night_pages": 1},
+            ],
+        }
+
+    def test_it_counts_hours_only_up_to_now(self, october):
+        from reporting.operational import oncall_load_per_person
+
+        with time_machine.travel(at(6, 8), tick=False):
+            rows = oncall_load_per_person(START, END)["breakdown"]
+        assert (rows[0]["user"], rows[0]["hours_on_call"]) == ("alice", 24)
+
+    def test_it_reads_two_queries(self, october, django_assert_num_queries):
+        from reporting.operational import oncall_load_per_person
+
+        # 1. the shift log meeting the period (with user and zone), 2. the period's escalation notifications.
+        with django_assert_num_queries(2):
+            oncall_load_per_person(START, END)
+
+    def test_it_is_in_the_monthly_report(self, october):
+        from reporting.kpis import operational_kpis
+
+        assert "oncall-load" in [kpi.slug for kpi in operational_kpis()]
