@@ -36,6 +36,7 @@ urlpatterns = [
     path("incidents/", include("incidents.urls")),
     path("changes/", include("changes.urls")),
     path("reports/", include("reporting.urls")),
+    path("oncall/handovers/", include("oncall.handover_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SchemaView.as_view(), name="schema"),
