@@ -140,3 +140,14 @@ class ShiftLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.role} on {self.schedule} from {self.start:%Y-%m-%d %H:%M}"
+
+
+class FeedToken(models.Model):
+    """The secret in a user's on-call iCalendar feed URL (as ``changes.CalendarToken`` for changes)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="oncall_feed_token")
+    token = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"On-call feed token of {self.user}"
