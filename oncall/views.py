@@ -23,6 +23,8 @@ from opsportal.notifications import absolute_url
 
 # How far the page's calendar and one's own shifts look ahead.
 CALENDAR_DAYS = 28
+# How far past the calendar's end one's own shifts are followed to their end.
+MY_SHIFTS_LOOKAHEAD = timedelta(days=CALENDAR_DAYS + 31)
 # How far the iCalendar feed looks back and ahead.
 FEED_PAST = timedelta(days=14)
 FEED_AHEAD = timedelta(days=90)
@@ -60,8 +62,12 @@ def index(request: AuthenticatedHttpRequest) -> HttpResponse:
     now = clock.now()
     rows = selectors.board(now, days=CALENDAR_DAYS)
     local_now = timezone.localtime(now)
-    mine = [(row.schedule, shift) for row in rows for shift in row.shifts if shift.user.pk == request.user.pk]
-    mine.sort(key=lambda item: item[1].start)
+    # One's own shifts that start within the calendar's weeks, shown whole (not cut at its end).
+    mine = [
+        (schedule, shift)
+        for schedule, shift in selectors.user_shifts(request.user, now, now + MY_SHIFTS_LOOKAHEAD)
+        if shift.start < now + timedelta(days=CALENDAR_DAYS)
+    ]
     token = FeedToken.objects.filter(user=request.user).first()
     feed_url = absolute_url(f"{reverse('oncall:feed')}?token={token.token}") if token else ""
     return render(
