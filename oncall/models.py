@@ -144,6 +144,17 @@ class ShiftLog(models.Model):
         return f"{self.user} {self.role} on {self.schedule} from {self.start:%Y-%m-%d %H:%M}"
 
 
+class FeedToken(models.Model):
+    """The secret in a user's on-call iCalendar feed URL (as ``changes.CalendarToken`` for changes)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="oncall_feed_token")
+    token = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"On-call feed token of {self.user}"
+
+
 class Handover(models.Model):
     """One handoff of a schedule: the outgoing person's note, the digest sent once, its acknowledgement.
 

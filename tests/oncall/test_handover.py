@@ -194,6 +194,11 @@ class TestHandoverPages:
         assert f'href="/oncall/handovers/{sent.pk}/"' in body
         assert "sent" in body
 
+    def test_the_oncall_page_shows_the_recent_handovers(self, client_for, sent):
+        body = client_for(sent.incoming).get("/oncall/").content.decode()
+        assert f'href="/oncall/handovers/{sent.pk}/"' in body
+        assert "not acknowledged" in body
+
     def test_the_outgoing_person_writes_the_note_before_the_handoff(self, client_for, london_weekly):
         outgoing, _incoming = people(london_weekly)
         client = client_for(outgoing)

@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('oncall', '0001_schedules_layers_overrides_shift_log'),
+        ('oncall', '0002_feed_token'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
