@@ -219,3 +219,16 @@ class TestHandoverPages:
         assert client_for(outsider).get("/oncall/handovers/").status_code == 403
         assert client_for(ops_user).get("/oncall/handovers/999999/").status_code == 404
         assert client_for(ops_user).get("/oncall/handovers/abc/").status_code == 404
+
+
+@pytest.mark.django_db
+class TestHandoverBeatTask:
+    def test_beat_runs_the_thin_task_that_sends_due_handovers(self, london_weekly, settings):
+        from oncall.tasks import send_handovers
+
+        assert settings.CELERY_BEAT_SCHEDULE["oncall-handovers"]["task"] == send_handovers.name
+        with time_machine.travel(JUST_AFTER, tick=False):
+            send_handovers()
+            send_handovers()
+        assert Handover.objects.get().sent_at == JUST_AFTER
+        assert Notification.objects.count() == 1
