@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -140,3 +142,56 @@ class ShiftLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.role} on {self.schedule} from {self.start:%Y-%m-%d %H:%M}"
+
+
+class FeedToken(models.Model):
+    """The secret in a user's on-call iCalendar feed URL (as ``changes.CalendarToken`` for changes)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="oncall_feed_token")
+    token = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"On-call feed token of {self.user}"
+
+
+class Handover(models.Model):
+    """One handoff of a schedule: the outgoing person's note, the digest sent once, its acknowledgement.
+
+    Written before the digest is sent (the outbox row): unique per schedule and handoff instant, so
+    a sweep that runs twice, or on two workers, sends one digest. ``sent_at`` is set by the one
+    conditional UPDATE that wins; ``acknowledged_at`` by the incoming person.
+    """
+
+    NOTE_MAX_LENGTH = 5000
+
+    schedule = models.ForeignKey(Schedule, on_delete=models.CASCADE, related_name="handovers")
+    handoff_at = models.DateTimeField()
+    outgoing = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    incoming = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    note = models.TextField(blank=True, help_text="The outgoing person's note for the incoming one.")
+    note_updated_at = models.DateTimeField(null=True, blank=True)
+    digest = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder, help_text="As sent.")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-handoff_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["schedule", "handoff_at"], name="oncall_handover_once_per_handoff"),
+        ]
+        indexes = [models.Index(fields=["incoming", "-handoff_at"], name="oncall_handover_by_incoming")]
+
+    def __str__(self) -> str:
+        return f"{self.schedule} handoff at {self.handoff_at:%Y-%m-%d %H:%M}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("handovers:detail", args=[self.pk])

@@ -181,3 +181,32 @@ def user_shifts(user: Any, start: datetime, end: datetime) -> list[tuple[Schedul
     for schedule in schedules():
         mine += [(schedule, s) for s in shifts_between(schedule, start, end) if s.user.pk == user.pk]
     return sorted(mine, key=lambda item: item[1].start)
+
+
+@dataclass(frozen=True)
+class ScheduleNow:
+    """A schedule's on-call now and next, and its primary shifts over the coming days."""
+
+    schedule: Schedule
+    now: OnCall
+    next: OnCall
+    shifts: list[Shift]
+
+
+def board(at: datetime, *, days: int) -> list[ScheduleNow]:
+    """Return every schedule's now, next and shifts during the ``days`` days after ``at``."""
+    rows: list[ScheduleNow] = []
+    for schedule in schedules():
+        now = oncall_at(schedule, at)
+        upcoming = oncall_at(schedule, now.until) if now.until < at + NEXT_CHANGE_HORIZON else now
+        shifts = shifts_between(schedule, at, at + timedelta(days=days))
+        rows.append(ScheduleNow(schedule, now, upcoming, shifts))
+    return rows
+
+
+def feed_holder(token: str) -> Any | None:
+    """Return the user whose on-call feed token is ``token``, or None."""
+    from oncall.models import FeedToken
+
+    holder = FeedToken.objects.select_related("user").filter(token=token).first()
+    return holder.user if holder is not None else None

@@ -302,6 +302,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Append the on-call shifts that started to each schedule's shift log: the past is kept as it was,
     # so later edits to layers change only the future. Idempotent (one row per schedule, role and start).
     "oncall-shift-log": {"task": "oncall.tasks.append_shift_log", "schedule": timedelta(seconds=60)},
+    # At each handoff, send the incoming person the handover digest and the outgoing person's note:
+    # one Handover row per schedule and handoff instant, written before the notification (exactly once).
+    "oncall-handovers": {"task": "oncall.tasks.send_handovers", "schedule": timedelta(seconds=60)},
 }
 
 # Webhook channel (webhooks/, README "Webhooks") ---------------------------------------------

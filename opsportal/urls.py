@@ -19,6 +19,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("incidents/", include("incidents.api")),
     path("changes/", include("changes.api")),
     path("", include("reporting.api")),  # kpis/ and reports/
+    path("", include("oncall.api")),  # schedules/
 ]
 
 urlpatterns = [
@@ -36,6 +37,8 @@ urlpatterns = [
     path("incidents/", include("incidents.urls")),
     path("changes/", include("changes.urls")),
     path("reports/", include("reporting.urls")),
+    path("oncall/handovers/", include("oncall.handover_urls")),
+    path("oncall/", include("oncall.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SchemaView.as_view(), name="schema"),

@@ -28,6 +28,9 @@ Definitions (what a reviewer should check against the issue):
   the period), so the changes app alone decides what counts as failed.
 - Change lead time: raised (Initiation) to the first passed "Production" deployment stage,
   for changes that first reached Production in the period.
+- On-call load: per person, hours in the shift log (primary or secondary, overlaps once), pages
+  (their escalation notifications) and night pages (22:00-07:00 in the schedule's zone, see
+  ``reporting/oncall_load.py``); the value is the period's pages.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from django.db.models import Count, F, Min, Q
 from django.utils import timezone
@@ -453,6 +457,65 @@ def register_operational_kpis() -> None:
         ("change-failure-rate", "Change failure rate", "%", "lower", change_failure_rate),
         ("emergency-change-share", "Emergency-change share", "%", "lower", emergency_change_share),
         ("change-lead-time", "Change lead time (mean)", "h", "lower", change_lead_time),
+        ("oncall-load", "On-call load: pages per person", "pages", "lower", oncall_load_per_person),
     ]
     for slug, name, unit, direction, function in table:
         register_operational_kpi(slug, name, unit=unit, direction=direction)(function)
+
+
+# On call ---------------------------------------------------------------------------------------
+
+# The key ``incidents.services`` gives each escalation notice's notifications (one per recipient).
+ESCALATION_PAGE_KEY = r"^incident-[0-9]+-step-[0-9]+-round-[0-9]+$"
+
+
+def escalation_pages(period_start: datetime, period_end: datetime) -> list[Any]:
+    """Return a ``Page`` per escalation notification sent in the period (one query, username and instant)."""
+    from opsportal.models import Notification
+    from reporting.oncall_load import Page
+
+    rows = (
+        Notification.objects.filter(
+            key__regex=ESCALATION_PAGE_KEY, created_at__gte=period_start, created_at__lt=period_end
+        )
+        .order_by("created_at", "pk")
+        .values_list("recipient__username", "created_at")
+    )
+    return [Page(user=username, at=created) for username, created in rows]
+
+
+def _logged_shifts(period_start: datetime, period_end: datetime) -> list[Any]:
+    """Return the shift log's primary and secondary shifts meeting the period, up to now (one query).
+
+    The shift log is the record of who was on call (``oncall.models.ShiftLog``); a logged shift
+    may end after now (its computed end), so shifts are cut at now: hours not yet served.
+    """
+    from oncall.models import ShiftLog
+    from reporting.oncall_load import ShiftSpan
+
+    until = min(period_end, timezone.now())
+    rows = (
+        ShiftLog.objects.filter(start__lt=until, end__gt=period_start)
+        .order_by("start", "pk")
+        .values_list("user__username", "start", "end", "schedule__time_zone")
+    )
+    return [ShiftSpan(user, start, min(end, until), ZoneInfo(zone)) for user, start, end, zone in rows if start < until]
+
+
+def oncall_load_per_person(period_start: datetime, period_end: datetime) -> dict[str, Any]:
+    """Return the pages sent to on-call people, with hours on call, pages and night pages per person.
+
+    Two queries: the shift log of the period and the escalation notifications of the period.
+    Night: 22:00-07:00 in the zone of the schedule the person was on call for, else the portal's.
+    """
+    from opsportal.clock import portal_zone
+    from reporting.oncall_load import oncall_load
+
+    rows = oncall_load(
+        _logged_shifts(period_start, period_end),
+        escalation_pages(period_start, period_end),
+        period_start=period_start,
+        period_end=period_end,
+        default_zone=portal_zone(),
+    )
+    return {"value": sum(row["pages"] for row in rows), "breakdown": rows}

@@ -39,7 +39,7 @@ class TestDashboardInBrowser:
         page.wait_for_function("() => document.querySelectorAll('canvas[data-rendered=true]').length === 12")
         operational = page.locator("[data-testid=table-operational]")
         assert operational.is_visible()
-        assert operational.locator("tbody tr").count() == 15
+        assert operational.locator("tbody tr").count() == 16  # with the on-call load
         screenshot(page, "reporting-dashboard")
         assert page.outside_requests == []
 

@@ -29,8 +29,9 @@ NOVEMBER = period_containing("monthly", date(2026, 11, 1))
 #  per severity; the period's incidents (time to acknowledge and to resolve, wall clock and
 #  business time, SLA compliance); the grouped count of reviews; the count of changes per
 #  type (changes, emergency share); the changes app's failure-rate aggregate (success and
-#  failure rate); the first Production pass per change (lead time).
-OPERATIONAL_QUERIES_PER_PERIOD = 7
+#  failure rate); the first Production pass per change (lead time); the on-call shift log and
+#  the escalation notifications (on-call load).
+OPERATIONAL_QUERIES_PER_PERIOD = 9
 # Once per build: the default business calendar (the default row, then any row; none here).
 CALENDAR_QUERIES = 2
 # Plus the report's own: snapshot lookup, KPI definitions, savepoint, insert, release (no

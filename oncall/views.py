@@ -1,0 +1,150 @@
+"""Web pages of on-call: who is on call now and next, the coming weeks, one's own shifts and feed."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from changes import ical
+from oncall import handover, rules, selectors, services
+from oncall.forms import OverrideForm
+from oncall.models import FeedToken
+from opsportal import clock
+from opsportal.middleware import AuthenticatedHttpRequest
+from opsportal.notifications import absolute_url
+
+# How far the page's calendar and one's own shifts look ahead.
+CALENDAR_DAYS = 28
+# How far past the calendar's end one's own shifts are followed to their end.
+MY_SHIFTS_LOOKAHEAD = timedelta(days=CALENDAR_DAYS + 31)
+# How far the iCalendar feed looks back and ahead.
+FEED_PAST = timedelta(days=14)
+FEED_AHEAD = timedelta(days=90)
+
+
+def _require_area(request: HttpRequest) -> None:
+    rules.require(rules.may_view(request.user), rules.VIEW_REFUSAL)
+
+
+def _calendar(rows: list[selectors.ScheduleNow], first_day: datetime) -> list[dict[str, object]]:
+    """Return one row per local day: for each schedule, the primaries on call that day."""
+    zone = timezone.get_current_timezone()
+    days = []
+    for offset in range(CALENDAR_DAYS):
+        day = first_day.date() + timedelta(days=offset)
+        start = datetime.combine(day, time(0), tzinfo=zone)
+        end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
+        cells = []
+        for row in rows:
+            names: list[str] = []
+            for shift in row.shifts:
+                if shift.role == "primary" and shift.start < end and shift.end > start:
+                    name = shift.user.get_username()
+                    if name not in names:
+                        names.append(name)
+            cells.append(names)
+        days.append({"date": day, "cells": cells, "weekend": day.weekday() >= 5})
+    return days
+
+
+@require_GET
+def index(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Show each schedule's primary and secondary now and next, the coming weeks, and one's own shifts."""
+    _require_area(request)
+    now = clock.now()
+    rows = selectors.board(now, days=CALENDAR_DAYS)
+    local_now = timezone.localtime(now)
+    # One's own shifts that start within the calendar's weeks, shown whole (not cut at its end).
+    mine = [
+        (schedule, shift)
+        for schedule, shift in selectors.user_shifts(request.user, now, now + MY_SHIFTS_LOOKAHEAD)
+        if shift.start < now + timedelta(days=CALENDAR_DAYS)
+    ]
+    token = FeedToken.objects.filter(user=request.user).first()
+    feed_url = absolute_url(f"{reverse('oncall:feed')}?token={token.token}") if token else ""
+    return render(
+        request,
+        "oncall/index.html",
+        {
+            "rows": rows,
+            "days": _calendar(rows, local_now),
+            "mine": mine,
+            "feed_url": feed_url,
+            "may_edit": rules.may_edit(request.user),
+            "override_form": OverrideForm() if rules.may_edit(request.user) else None,
+            "handovers": handover.handover_list()[:5],
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def override_new(request: HttpRequest) -> HttpResponse:
+    """Let a manager add an override: one person covers a schedule during a window."""
+    _require_area(request)
+    rules.require(rules.may_edit(request.user), rules.EDIT_REFUSAL)
+    form = OverrideForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.override_create(
+                schedule=data["schedule"],
+                by=request.user,
+                user=data["user"],
+                start=data["start"],
+                end=data["end"],
+                reason=data["reason"],
+            )
+        except ValidationError as error:
+            for field, problems in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, problems)
+        else:
+            messages.success(request, f"{data['user']} covers {data['schedule']} as asked.")
+            return redirect("oncall:index")
+    return render(request, "oncall/override_form.html", {"form": form}, status=400 if request.method == "POST" else 200)
+
+
+@require_POST
+def feed_token_new(request: HttpRequest) -> HttpResponse:
+    """Create (or replace) the user's on-call feed token."""
+    _require_area(request)
+    services.feed_token_reset(user=request.user)
+    messages.success(request, "Your on-call calendar address is ready. Any earlier address stops working.")
+    return redirect("oncall:index")
+
+
+# Calendar apps fetch the feed without a session: the token in the URL is the credential.
+@login_not_required
+@require_GET
+def feed(request: HttpRequest) -> HttpResponse:
+    """Serve the iCalendar feed of the token holder's own on-call shifts."""
+    token = request.GET.get("token", "")
+    holder = selectors.feed_holder(token) if token else None
+    if holder is None:
+        raise Http404("No such calendar.")
+    if not holder.is_active or not rules.may_view(holder):
+        raise PermissionDenied("This calendar's owner may no longer see on-call schedules.")
+    now = clock.now()
+    events = [
+        {
+            "uid": f"oncall-{schedule.pk}-{shift.role}-{int(shift.start.timestamp())}@opsportal",
+            "start": shift.start,
+            "end": shift.end,
+            "summary": f"On call ({shift.role}): {schedule.name}",
+            "description": f"{schedule.name}: {shift.role} on-call shift ({shift.source}).",
+            "url": absolute_url(reverse("oncall:index")),
+            "status": "CONFIRMED",
+        }
+        for schedule, shift in selectors.user_shifts(holder, now - FEED_PAST, now + FEED_AHEAD)
+    ]
+    body = ical.calendar_document(name="OpsPortal on-call shifts", events=events, now=now)
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="oncall.ics"'
+    return response
