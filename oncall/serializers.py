@@ -51,8 +51,16 @@ class ShiftLengthField(serializers.Field):
         return shift_length_label(value)
 
 
+@extend_schema_field({"type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9]$", "example": "09:00"})
+class ClockTimeField(serializers.TimeField):
+    """A local wall-clock time written "HH:MM"."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%H:%M", input_formats=["%H:%M"], **kwargs)
+
+
 def _clock_time(**kwargs: Any) -> serializers.TimeField:
-    return serializers.TimeField(format="%H:%M", input_formats=["%H:%M"], **kwargs)
+    return ClockTimeField(**kwargs)
 
 
 class LayerSerializer(serializers.Serializer):
