@@ -28,3 +28,18 @@ class TestOncallAdmin:
         admin = make_user("root", is_staff=True, is_superuser=True)
         assert client_for(admin).get("/admin/oncall/shiftlog/add/").status_code == 403
         assert not ShiftLog.objects.exists()
+
+
+class TestOncallAdminRefusesBadConfiguration:
+    def test_a_bad_zone_and_bad_weekdays_are_shown_next_to_their_fields(self, london_weekly):
+        from django.core.exceptions import ValidationError
+
+        london_weekly.time_zone = "Mars/Olympus"
+        with pytest.raises(ValidationError) as zone_error:
+            london_weekly.full_clean()
+        assert "time_zone" in zone_error.value.message_dict
+        layer = london_weekly.layers.get()
+        layer.weekdays = [7]
+        with pytest.raises(ValidationError) as weekday_error:
+            layer.full_clean()
+        assert "weekdays" in weekday_error.value.message_dict
