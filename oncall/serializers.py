@@ -167,15 +167,15 @@ class OnCallSerializer(serializers.Serializer):
 
     primary = serializers.CharField(allow_null=True, help_text="Username, or null when nobody is on call.")
     secondary = serializers.CharField(allow_null=True)
-    until = serializers.DateTimeField(help_text="When the primary or secondary next changes.")
+    until = serializers.DateTimeField(default_timezone=UTC, help_text="When the primary or secondary next changes.")
 
 
 class ShiftSerializer(serializers.Serializer):
     """A shift of a schedule."""
 
     user = serializers.CharField()
-    start = serializers.DateTimeField()
-    end = serializers.DateTimeField()
+    start = serializers.DateTimeField(default_timezone=UTC)
+    end = serializers.DateTimeField(default_timezone=UTC)
     source = serializers.ChoiceField(choices=["layer", "override"])  # type: ignore[assignment]  # a field, not Field.source
     role = serializers.ChoiceField(choices=["primary", "secondary"])
 
