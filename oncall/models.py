@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from zoneinfo import available_timezones
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import F, Q
@@ -27,6 +30,11 @@ class Schedule(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        """Refuse a zone name zoneinfo does not know (the admin's form shows it next to the field)."""
+        if self.time_zone not in available_timezones():
+            raise ValidationError({"time_zone": f"{self.time_zone!r} is not a time zone name (e.g. Europe/London)."})
 
 
 class Layer(models.Model):
@@ -63,6 +71,20 @@ class Layer(models.Model):
 
     def __str__(self) -> str:
         return self.name or f"{self.schedule} layer {self.position + 1}"
+
+    def clean(self) -> None:
+        """Refuse weekdays that are not a list of 0-6 and hours given by half (shown next to the field)."""
+        days = self.weekdays
+        if days is not None and (
+            not isinstance(days, list)
+            or not days
+            or any(isinstance(day, bool) or not isinstance(day, int) or not 0 <= day <= 6 for day in days)
+        ):
+            raise ValidationError({"weekdays": "Give a list of weekdays, Monday 0 to Sunday 6, e.g. [0, 1, 2, 3, 4]."})
+        if (self.hours_start is None) != (self.hours_end is None):
+            raise ValidationError({"hours_end": "Give both ends of the hours, or neither."})
+        if self.hours_start is not None and self.hours_start == self.hours_end:
+            raise ValidationError({"hours_end": "The hours must end at another time than they start."})
 
 
 class LayerMember(models.Model):

@@ -23,6 +23,7 @@ The algorithm (``compose``):
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -182,18 +183,36 @@ def compose(
         | {p for s, e, _r, _k in covered for p in (s, e)}
         | {p for s, e, _r, _o in active_overrides for p in (s, e)}
     )
+    # A sweep over the boundaries: at each one, drop the pieces that end there and add those that
+    # start there, so each elementary interval looks only at what covers it (a few layers).
+    layer_starts: dict[datetime, list[int]] = defaultdict(list)
+    layer_ends: dict[datetime, list[int]] = defaultdict(list)
+    for index, (s, e, _rank, _k) in enumerate(covered):
+        layer_starts[s].append(index)
+        layer_ends[e].append(index)
+    override_starts: dict[datetime, list[int]] = defaultdict(list)
+    override_ends: dict[datetime, list[int]] = defaultdict(list)
+    for index, (s, e, _rank, _o) in enumerate(active_overrides):
+        override_starts[s].append(index)
+        override_ends[e].append(index)
+    covering: set[int] = set()
+    overriding: set[int] = set()
     pieces: list[Piece] = []
     for left, right in pairwise(points):
+        covering.difference_update(layer_ends.get(left, ()))
+        covering.update(layer_starts.get(left, ()))
+        overriding.difference_update(override_ends.get(left, ()))
+        overriding.update(override_starts.get(left, ()))
         # 3. The winning primary layer and the winning backup layer on this interval.
         primary: tuple[int, int] | None = None
         backup: tuple[int, int] | None = None
-        for s, e, rank, k in covered:
-            if s <= left and right <= e:
-                if layers[rank].backup:
-                    if backup is None or rank > backup[0]:
-                        backup = (rank, k)
-                elif primary is None or rank > primary[0]:
-                    primary = (rank, k)
+        for index in covering:
+            _s, _e, rank, k = covered[index]
+            if layers[rank].backup:
+                if backup is None or rank > backup[0]:
+                    backup = (rank, k)
+            elif primary is None or rank > primary[0]:
+                primary = (rank, k)
         secondary_user: Hashable = None
         if backup is not None:
             backup_layer = layers[backup[0]]
@@ -208,10 +227,7 @@ def compose(
                 secondary_user = layer.members[(primary[1] + 1) % n]
         # 4. An override replaces the primary; the secondary stays as the layers say, unless it is
         # the covering person, then the person they cover for is second.
-        winner = None
-        for s, e, _rank, override in active_overrides:
-            if s <= left and right <= e:
-                winner = override
+        winner = active_overrides[max(overriding)][3] if overriding else None
         if winner is not None:
             pieces.append(Piece(winner.user, left, right, PRIMARY, SOURCE_OVERRIDE, winner.key))
             if secondary_user == winner.user:

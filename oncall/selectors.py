@@ -132,28 +132,47 @@ def shifts_between(schedule: Schedule, start: datetime, end: datetime) -> list[S
     return sorted(shifts, key=lambda shift: (shift.start, shift.role != rotation.PRIMARY))
 
 
+def _holders(
+    pieces: list[rotation.Piece], at: datetime, window_end: datetime
+) -> tuple[rotation.Piece | None, rotation.Piece | None, datetime] | None:
+    """Return the primary and secondary pieces at ``at`` and the next change, if it lies before ``window_end``."""
+    primary = rotation.holder_at(pieces, rotation.PRIMARY, at)
+    secondary = rotation.holder_at(pieces, rotation.SECONDARY, at)
+    changes = [p.end for p in (primary, secondary) if p is not None]
+    changes += [p.start for p in pieces if p.start > at]
+    until = min(changes, default=window_end)
+    return (primary, secondary, until) if until < window_end else None
+
+
 def oncall_at(schedule: Schedule, at: datetime) -> OnCall:
-    """Return the primary and secondary at ``at`` and the instant of the next change of either."""
+    """Return the primary and secondary at ``at`` and the instant of the next change of either.
+
+    With nothing changing within ``NEXT_CHANGE_HORIZON`` (one person, no backup), ``until`` is that horizon.
+    """
     at = clock.to_utc(at)
     horizon = at + NEXT_CHANGE_HORIZON
-    # Look a little way ahead first (one shift of the longest layer and a day); widen only if needed.
+    # Look a little way ahead first (two shifts of the longest layer and a day); widen only if needed.
     longest = max((layer.shift_days for layer in schedule.layers.all()), default=1)
+    found = None
     for span in (timedelta(days=2 * longest + 2), NEXT_CHANGE_HORIZON):
         window_end = min(at + span, horizon)
         pieces = _pieces(schedule, at, window_end)
-        primary = rotation.holder_at(pieces, rotation.PRIMARY, at)
-        secondary = rotation.holder_at(pieces, rotation.SECONDARY, at)
-        changes = [p.end for p in (primary, secondary) if p is not None]
-        changes += [p.start for p in pieces if p.start > at]
-        until = min(changes, default=window_end)
-        if until < window_end or window_end == horizon:
-            users = _users([p for p in (primary, secondary) if p is not None])
-            return OnCall(
-                primary=users.get(primary.user) if primary else None,
-                secondary=users.get(secondary.user) if secondary else None,
-                until=until.astimezone(UTC),
-            )
-    raise AssertionError("unreachable: the last span reaches the horizon")
+        found = _holders(pieces, at, window_end)
+        if found is not None:
+            break
+    if found is None:
+        found = (
+            rotation.holder_at(pieces, rotation.PRIMARY, at),
+            rotation.holder_at(pieces, rotation.SECONDARY, at),
+            horizon,
+        )
+    primary, secondary, until = found
+    users = _users([p for p in (primary, secondary) if p is not None])
+    return OnCall(
+        primary=users.get(primary.user) if primary else None,
+        secondary=users.get(secondary.user) if secondary else None,
+        until=until.astimezone(UTC),
+    )
 
 
 def handoffs_between(schedule: Schedule, start: datetime, end: datetime) -> list[Handoff]:
@@ -194,12 +213,47 @@ class ScheduleNow:
 
 
 def board(at: datetime, *, days: int) -> list[ScheduleNow]:
-    """Return every schedule's now, next and shifts during the ``days`` days after ``at``."""
+    """Return every schedule's now, next and shifts during the ``days`` days after ``at``.
+
+    Queries do not grow with the schedules: the schedules with layers and members (3), the
+    overrides of the window (1) and the users on call (1). A schedule where nothing changes
+    within the window (one person, no backup) costs the few of ``oncall_at``.
+    """
+    at = clock.to_utc(at)
+    end = at + timedelta(days=days)
+    every = list(schedules())
+    overrides: dict[int, list[rotation.OverrideRule]] = {schedule.pk: [] for schedule in every}
+    in_window = Override.objects.filter(start__lt=end, end__gt=at).order_by("created_at", "pk")
+    for override in in_window:
+        overrides.setdefault(override.schedule_id, []).append(
+            rotation.OverrideRule(override.user_id, override.start, override.end, override.pk)
+        )
+    computed: dict[int, list[rotation.Piece]] = {}
+    for schedule in every:
+        if schedule.logged_until is not None and schedule.logged_until > at:
+            computed[schedule.pk] = _pieces(schedule, at, end)  # a moment already logged
+        else:
+            zone = ZoneInfo(schedule.time_zone)
+            computed[schedule.pk] = rotation.compose(layer_rules(schedule), overrides[schedule.pk], zone, at, end)
+    users = _users([piece for pieces in computed.values() for piece in pieces])
+
+    def on_call(found: tuple[rotation.Piece | None, rotation.Piece | None, datetime]) -> OnCall:
+        primary, secondary, until = found
+        return OnCall(
+            primary=users[primary.user] if primary else None,
+            secondary=users[secondary.user] if secondary else None,
+            until=until,
+        )
+
     rows: list[ScheduleNow] = []
-    for schedule in schedules():
-        now = oncall_at(schedule, at)
-        upcoming = oncall_at(schedule, now.until) if now.until < at + NEXT_CHANGE_HORIZON else now
-        shifts = shifts_between(schedule, at, at + timedelta(days=days))
+    for schedule in every:
+        pieces = computed[schedule.pk]
+        found = _holders(pieces, at, end)
+        now = on_call(found) if found is not None else oncall_at(schedule, at)
+        found_next = _holders(pieces, now.until, end) if now.until < end else None
+        upcoming = on_call(found_next) if found_next is not None else oncall_at(schedule, now.until)
+        shifts = [Shift(users[p.user], p.start, p.end, p.source, p.role) for p in pieces]
+        shifts.sort(key=lambda shift: (shift.start, shift.role != rotation.PRIMARY))
         rows.append(ScheduleNow(schedule, now, upcoming, shifts))
     return rows
 

@@ -51,8 +51,16 @@ class ShiftLengthField(serializers.Field):
         return shift_length_label(value)
 
 
+@extend_schema_field({"type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9]$", "example": "09:00"})
+class ClockTimeField(serializers.TimeField):
+    """A local wall-clock time written "HH:MM"."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%H:%M", input_formats=["%H:%M"], **kwargs)
+
+
 def _clock_time(**kwargs: Any) -> serializers.TimeField:
-    return serializers.TimeField(format="%H:%M", input_formats=["%H:%M"], **kwargs)
+    return ClockTimeField(**kwargs)
 
 
 class LayerSerializer(serializers.Serializer):
@@ -159,15 +167,15 @@ class OnCallSerializer(serializers.Serializer):
 
     primary = serializers.CharField(allow_null=True, help_text="Username, or null when nobody is on call.")
     secondary = serializers.CharField(allow_null=True)
-    until = serializers.DateTimeField(help_text="When the primary or secondary next changes.")
+    until = serializers.DateTimeField(default_timezone=UTC, help_text="When the primary or secondary next changes.")
 
 
 class ShiftSerializer(serializers.Serializer):
     """A shift of a schedule."""
 
     user = serializers.CharField()
-    start = serializers.DateTimeField()
-    end = serializers.DateTimeField()
+    start = serializers.DateTimeField(default_timezone=UTC)
+    end = serializers.DateTimeField(default_timezone=UTC)
     source = serializers.ChoiceField(choices=["layer", "override"])  # type: ignore[assignment]  # a field, not Field.source
     role = serializers.ChoiceField(choices=["primary", "secondary"])
 

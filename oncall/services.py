@@ -206,8 +206,8 @@ def shift_log_append(*, schedule: Schedule, until: datetime | None = None) -> in
 
     1. Lock the schedule, so two sweeps (or a sweep and an edit) do not log the same span twice.
     2. Compute the shifts of ``[logged_until, until)`` from the layers and overrides as they are now.
-    3. Insert each once (unique on schedule, role and start); a shift that runs on past ``until``
-       is kept with its computed end, which the next sweep extends if nothing changed.
+    3. Insert each once (unique on schedule, role and start). A shift still running at ``until``
+       is logged up to ``until``; the next sweep extends that row while the same person carries on.
     4. Move ``logged_until`` to ``until``: from then on that span is read from the log.
     """
     until = clock.to_utc(until or clock.now())

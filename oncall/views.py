@@ -60,14 +60,19 @@ def index(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Show each schedule's primary and secondary now and next, the coming weeks, and one's own shifts."""
     _require_area(request)
     now = clock.now()
-    rows = selectors.board(now, days=CALENDAR_DAYS)
+    rows = selectors.board(now, days=MY_SHIFTS_LOOKAHEAD.days)
     local_now = timezone.localtime(now)
     # One's own shifts that start within the calendar's weeks, shown whole (not cut at its end).
-    mine = [
-        (schedule, shift)
-        for schedule, shift in selectors.user_shifts(request.user, now, now + MY_SHIFTS_LOOKAHEAD)
-        if shift.start < now + timedelta(days=CALENDAR_DAYS)
-    ]
+    calendar_end = now + timedelta(days=CALENDAR_DAYS)
+    mine = sorted(
+        (
+            (row.schedule, shift)
+            for row in rows
+            for shift in row.shifts
+            if shift.user.pk == request.user.pk and shift.start < calendar_end
+        ),
+        key=lambda item: item[1].start,
+    )
     token = FeedToken.objects.filter(user=request.user).first()
     feed_url = absolute_url(f"{reverse('oncall:feed')}?token={token.token}") if token else ""
     return render(

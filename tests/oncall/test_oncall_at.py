@@ -89,3 +89,25 @@ class TestShiftLogKeepsThePast:
             second = services.shift_log_append(schedule=london_weekly)
         assert first > 0
         assert second == 0
+
+
+class TestShiftLogTask:
+    def test_the_beat_task_logs_every_schedule_up_to_now(self, london_weekly):
+        from oncall import tasks
+
+        with time_machine.travel(datetime(2026, 1, 20, 12, tzinfo=UTC), tick=False):
+            tasks.append_shift_log()
+            london_weekly.refresh_from_db()
+            assert london_weekly.logged_until == datetime(2026, 1, 20, 12, tzinfo=UTC)
+        primaries = ShiftLog.objects.filter(schedule=london_weekly, role="primary").order_by("start")
+        assert [(row.user.username, row.source) for row in primaries] == [
+            ("alice", "layer"),
+            ("bob", "layer"),
+            ("carol", "layer"),
+        ]
+        # The shift running at the sweep is logged up to the sweep; the next sweep extends it.
+        assert primaries.last().end == datetime(2026, 1, 20, 12, tzinfo=UTC)
+        with time_machine.travel(datetime(2026, 1, 21, 12, tzinfo=UTC), tick=False):
+            tasks.append_shift_log()
+        assert ShiftLog.objects.filter(schedule=london_weekly, role="primary").count() == 3
+        assert primaries.last().end == datetime(2026, 1, 21, 12, tzinfo=UTC)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -90,3 +90,32 @@ class TestFeed:
 
     def test_an_unknown_token_is_a_404(self, client, db):
         assert client.get("/oncall/calendar.ics", {"token": "nope"}).status_code == 404
+
+
+class TestOncallPageQueryBudget:
+    def test_the_queries_do_not_grow_with_the_schedules(self, client_for, engineers, london_weekly, frozen):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        from oncall.models import Layer, LayerMember, Schedule
+
+        client = client_for(engineers[0])
+        client.get("/oncall/")  # warm the session
+        with CaptureQueriesContext(connection) as one:
+            assert client.get("/oncall/").status_code == 200
+        for name in ("Database", "Network"):
+            schedule = Schedule.objects.create(name=name, time_zone="America/New_York")
+            layer = Layer.objects.create(
+                schedule=schedule, shift_days=1, handoff_time=london_weekly.layers.get().handoff_time,
+                starts_on=london_weekly.layers.get().starts_on,
+            )  # fmt: skip
+            for position, user in enumerate(reversed(engineers)):
+                LayerMember.objects.create(layer=layer, user=user, position=position)
+        Override.objects.create(
+            schedule=london_weekly, user=engineers[1], start=NOW, end=NOW + timedelta(hours=3), reason="swap"
+        )
+        with CaptureQueriesContext(connection) as three:
+            assert client.get("/oncall/").status_code == 200
+        # session, user, groups (roles), schedules, layers, members, their users, overrides,
+        # users on call, the feed token: the same for one schedule as for three.
+        assert len(three.captured_queries) == len(one.captured_queries), [q["sql"] for q in three.captured_queries]

@@ -17,6 +17,7 @@ from oncall.rotation import (
     OverrideRule,
     compose,
     holder_at,
+    layer_pieces,
 )
 
 LONDON = ZoneInfo("Europe/London")
@@ -169,3 +170,29 @@ class TestComposeProperties:
             assert holder_at(pieces, PRIMARY, probe).user == "z"
             probe += timedelta(minutes=37)
         assert holder_at(pieces, PRIMARY, cover.end).user != "z"
+
+
+class TestComposeAgreesWithEachLayerAlone:
+    @settings(max_examples=60, deadline=None)
+    @given(
+        layers=st.lists(_layers(), min_size=1, max_size=4),
+        zone_name=st.sampled_from(ZONES),
+        start=st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2026, 12, 31)),
+        probes=st.lists(st.integers(min_value=0, max_value=14 * 24 * 60 - 1), min_size=1, max_size=10),
+    )
+    def test_the_primary_at_any_minute_is_the_last_primary_layer_active_then(self, layers, zone_name, start, probes):
+        zone = ZoneInfo(zone_name)
+        start = start.replace(tzinfo=UTC, second=0, microsecond=0)
+        end = start + timedelta(days=14)
+        pieces = compose(layers, [], zone, start, end)
+        for minutes in probes:
+            at = start + timedelta(minutes=minutes)
+            expected = None
+            for layer in layers:
+                if layer.backup:
+                    continue
+                for s, e, k in layer_pieces(layer, zone, start, end):
+                    if s <= at < e:
+                        expected = layer.members[k % len(layer.members)]
+            holder = holder_at(pieces, PRIMARY, at)
+            assert (holder.user if holder else None) == expected

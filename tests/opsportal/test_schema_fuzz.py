@@ -47,7 +47,7 @@ def load_schema() -> Any:
 @pytest.fixture
 def api_records(db: Any, admin_user: Any, oncall_user: Any, manager_user: Any) -> None:
     """Records of every kind, with empty and filled optional fields, so answers show both shapes."""
-    from datetime import timedelta
+    from datetime import time, timedelta
 
     from django.utils import timezone
 
@@ -77,6 +77,13 @@ def api_records(db: Any, admin_user: Any, oncall_user: Any, manager_user: Any) -
     uptime = KpiDefinition.objects.get(slug="uptime")
     measurements_record(rows=[MeasurementInput(uptime, today - timedelta(days=1), Decimal("99.95"))], by=manager_user)
     report_build(period=last_complete_period("daily", today))
+    from oncall.services import LayerInput, schedule_create
+
+    schedule_create(by=manager_user, name="Platform", time_zone="Europe/London", layers=[
+        LayerInput(members=[oncall_user, manager_user], shift_days=7, handoff_time=time(9), starts_on=today),
+        LayerInput(members=[manager_user], shift_days=1, handoff_time=time(0), starts_on=today, weekdays=[5, 6],
+                   hours=(time(18), time(8)), role="backup"),
+    ])  # fmt: skip
 
 
 @pytest.fixture
