@@ -645,7 +645,16 @@ def _escalate(step: IncidentEscalationStep, now: datetime, result: SweepResult) 
         f"Incident #{incident.pk} ({incident.severity.code} {incident.severity.name}) is not acknowledged; "
         f"its response deadline passed {late} minutes ago. Reminder {round_number} to {step.audience_text()}."
     )
-    notification_send(recipients=recipients, key=key, subject=subject, body=body, link=incident.get_absolute_url())
+    # A step that pages a schedule also posts to that schedule's webhook endpoints.
+    schedule = step.schedule if step.target in escalation.SCHEDULE_TARGETS else None
+    notification_send(
+        recipients=recipients,
+        key=key,
+        subject=subject,
+        body=body,
+        link=incident.get_absolute_url(),
+        schedule=schedule,
+    )
     EscalationNotice.objects.filter(incident=incident, step=step, round=round_number).update(
         recipient_count=len(recipients)
     )

@@ -89,6 +89,7 @@ def handover_send(*, schedule: Schedule, handoff: selectors.Handoff, now: dateti
             subject=f"Handover: you are on call for {schedule.name}",
             body=body,
             link=handover.get_absolute_url(),
+            schedule=schedule,  # and to the schedule's webhook endpoints
         )
     return True
 

@@ -21,7 +21,7 @@ import smtplib
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -31,6 +31,9 @@ from django.utils import timezone
 
 from opsportal.models import Notification
 from opsportal.outbox import insert_once
+
+if TYPE_CHECKING:
+    from oncall.models import Schedule
 
 logger = logging.getLogger(__name__)
 
@@ -47,16 +50,25 @@ def absolute_url(path: str) -> str:
 
 
 def notification_send(
-    *, recipients: Iterable[Any], key: str, subject: str, body: str = "", link: str = "", email: bool = True
+    *,
+    recipients: Iterable[Any],
+    key: str,
+    subject: str,
+    body: str = "",
+    link: str = "",
+    email: bool = True,
+    schedule: Schedule | None = None,
 ) -> list[Notification]:
     """Create one notification per active recipient for ``key`` and mail each after commit.
 
     Recipients who already hold a notification with this key are skipped. Return the new rows.
     With ``email=False`` only the in-app rows are written: for a caller that sends its own
-    (for example HTML) e-mail through its own outbox.
+    (for example HTML) e-mail through its own outbox. ``schedule`` is the on-call schedule the
+    notification concerns: its webhook endpoints get it too (once per endpoint and key), even
+    when it has no recipient left to notify.
     """
     users = {user.pk: user for user in recipients if user is not None and user.is_active}
-    if not users:
+    if not users and schedule is None:
         return []
     existing = set(Notification.objects.filter(key=key, recipient_id__in=users).values_list("recipient_id", flat=True))
     # One insert per new recipient, so each caller knows exactly which rows it created: a
@@ -69,12 +81,13 @@ def notification_send(
         )
         if created
     ]
-    if created_ids:
-        # Post to the webhooks of the new recipients' groups: once per endpoint, not per recipient.
+    if created_ids or schedule is not None:
+        # Post to the webhooks of the new recipients' groups and of the schedule: once per endpoint,
+        # not per recipient (the delivery row is unique per endpoint and key).
         from webhooks.services import webhooks_enqueue
 
         recipient_ids = Notification.objects.filter(pk__in=created_ids).values_list("recipient_id", flat=True)
-        webhooks_enqueue(recipient_ids=recipient_ids, key=key, subject=subject, body=body, link=link)
+        webhooks_enqueue(recipient_ids=recipient_ids, key=key, subject=subject, body=body, link=link, schedule=schedule)
     if not email:
         # The caller mails through its own outbox: mark these handled, so no sweep mails them again.
         Notification.objects.filter(pk__in=created_ids).update(emailed_at=timezone.now())

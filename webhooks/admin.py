@@ -31,7 +31,7 @@ class WebhookEndpointForm(forms.ModelForm):
 
     class Meta:
         model = WebhookEndpoint
-        fields = ["name", "kind", "url", "active", "groups"]
+        fields = ["name", "kind", "url", "active", "groups", "schedules"]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -61,9 +61,9 @@ class WebhookEndpointAdmin(SimpleHistoryAdmin):
     list_display = ["name", "kind", "url", "active", "secret_hint"]
     list_filter = ["kind", "active"]
     search_fields = ["name", "url"]
-    filter_horizontal = ["groups"]
+    filter_horizontal = ["groups", "schedules"]
     readonly_fields = ["secret_hint"]
-    fields = ["name", "kind", "url", "active", "groups", "secret_hint", "new_secret", "clear_secret"]
+    fields = ["name", "kind", "url", "active", "groups", "schedules", "secret_hint", "new_secret", "clear_secret"]
 
     @admin.display(description="Secret")
     def secret_hint(self, obj: WebhookEndpoint) -> str:

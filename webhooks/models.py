@@ -19,11 +19,12 @@ class WebhookKind(models.TextChoices):
 
 
 class WebhookEndpoint(models.Model):
-    """A URL that receives the notifications sent to the members of its groups.
+    """A URL that receives the notifications sent to the members of its groups or about its schedules.
 
-    Extension point: a nullable ``schedule`` link (to the on-call schedule whose current
-    on-call person's notifications should go here) will be a second way to select the endpoints
-    of a notification, added beside ``groups`` in ``webhooks.selectors.endpoints_for_recipients``.
+    ``groups``: every notification to a member of one of them. ``schedules``: every notification
+    that concerns one of these on-call schedules (an escalation page whose step targets the
+    schedule, a shift handover digest of it), whoever its recipient. A notification selected both
+    ways still posts once per endpoint (``webhooks.selectors.endpoints_for_recipients``).
     """
 
     name = models.CharField(max_length=100, unique=True)
@@ -34,6 +35,12 @@ class WebhookEndpoint(models.Model):
     active = models.BooleanField(default=True)
     groups = models.ManyToManyField(
         Group, related_name="webhook_endpoints", blank=True, help_text="Notifications to members of these groups."
+    )
+    schedules = models.ManyToManyField(
+        "oncall.Schedule",
+        related_name="webhook_endpoints",
+        blank=True,
+        help_text="Escalation pages and shift handovers of these on-call schedules.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords(excluded_fields=["secret"])

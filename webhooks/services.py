@@ -1,7 +1,8 @@
 """Post notifications to webhook endpoints: exactly one delivery row, delivered at least once.
 
 1. ``notification_send`` (opsportal/notifications.py) calls :func:`webhooks_enqueue` with the
-   recipients it has just notified. For each active endpoint of their groups, one
+   recipients it has just notified (and the on-call schedule the notification concerns, if any).
+   For each active endpoint of their groups or of that schedule, one
    ``WebhookDelivery`` per (endpoint, notification key) is inserted with ``insert_once`` inside
    the caller's transaction, and the task is queued after commit. Two concurrent sends of one
    key (to the same or other members) therefore write and post one delivery per endpoint.
@@ -26,7 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -39,6 +40,9 @@ from webhooks import payloads
 from webhooks.addresses import validate_webhook_url
 from webhooks.models import WebhookDelivery, WebhookDeliveryStatus
 from webhooks.selectors import endpoints_for_recipients
+
+if TYPE_CHECKING:
+    from oncall.models import Schedule
 
 logger = logging.getLogger(__name__)
 
@@ -72,15 +76,22 @@ def _queue_delivery(delivery_id: int) -> None:
 
 
 def webhooks_enqueue(
-    *, recipient_ids: Iterable[int], key: str, subject: str, body: str = "", link: str = ""
+    *,
+    recipient_ids: Iterable[int],
+    key: str,
+    subject: str,
+    body: str = "",
+    link: str = "",
+    schedule: Schedule | None = None,
 ) -> list[WebhookDelivery]:
     """Write one delivery per endpoint of the recipients' groups for ``key``; post each after commit.
 
+    With ``schedule``, the endpoints of that on-call schedule get it too (each endpoint once).
     Return the deliveries this call created (none for an endpoint that already has ``key``).
     """
     from opsportal.notifications import absolute_url
 
-    endpoints = list(endpoints_for_recipients(recipient_ids))
+    endpoints = list(endpoints_for_recipients(recipient_ids, schedule=schedule))
     if not endpoints:
         return []
     now = clock.now()
