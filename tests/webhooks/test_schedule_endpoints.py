@@ -131,6 +131,12 @@ class TestEscalationPagesOfASchedule:
         notification_send(recipients=engineers, key="k", subject="s", schedule=platform)
         assert list(WebhookDelivery.objects.values_list("endpoint", flat=True)) == [endpoint.pk]
 
+    def test_a_notification_about_a_schedule_with_nobody_to_notify_still_posts_to_its_endpoint(
+        self, platform, hooks, queued
+    ):
+        assert notification_send(recipients=[None], key="k", subject="s", schedule=platform) == []
+        assert list(WebhookDelivery.objects.values_list("endpoint", "key")) == [(hooks["platform"].pk, "k")]
+
     def test_an_inactive_schedule_endpoint_gets_nothing(self, platform, hooks, engineers, queued):
         WebhookEndpoint.objects.filter(pk=hooks["platform"].pk).update(active=False)
         notification_send(recipients=engineers, key="k", subject="s", schedule=platform)
