@@ -105,7 +105,12 @@ def index(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 def _schedule_save(request: HttpRequest, schedule: Schedule | None, form: ScheduleForm, layers: Any) -> Schedule | None:
     """Write the schedule through the services; put their refusals next to the fields; return it or None."""
-    kept = [layer for layer in layers.forms if layer.has_changed() and not layers._should_delete_form(layer)]
+    # The schedule's layers as they were (changed or not) and any filled-in blank one, less those marked Delete.
+    kept = [
+        layer
+        for index, layer in enumerate(layers.forms)
+        if (index < layers.initial_form_count() or layer.has_changed()) and not layer.cleaned_data.get("DELETE")
+    ]
     data = form.cleaned_data
     try:
         if schedule is None:

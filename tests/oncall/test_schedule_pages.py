@@ -199,6 +199,18 @@ class TestScheduleEditPage:
         assert Layer.history.filter(schedule_id=london_weekly.pk, history_type="-").count() == 1
         assert LayerMember.history.filter(history_type="-").count() == 3
 
+    def test_a_rename_keeps_the_layers_untouched(self, client_for, manager_user, london_weekly, frozen):
+        client = client_for(manager_user)
+        url = f"/oncall/schedules/{london_weekly.pk}/edit/"
+        # The layer exactly as the form shows it: the form sees no change in it.
+        unchanged = layer_data(0, starts_on="2026-01-05")
+        assert client.get(url).context["layers"].forms[0].initial["members"] == "alice, bob, carol"
+        response = client.post(url, post_data(unchanged, name="Platform core", initial=1))
+        assert response.status_code == 302
+        (layer,) = london_weekly.layers.all()
+        assert [m.user.username for m in layer.members.order_by("position")] == ["alice", "bob", "carol"]
+        assert (layer.shift_days, layer.starts_on) == (7, date(2026, 1, 5))
+
     def test_removing_a_layer_with_delete(self, client_for, manager_user, engineers, london_weekly, frozen):
         data = post_data(
             layer_data(0, **{"DELETE": "on"}),
