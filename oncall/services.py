@@ -157,7 +157,9 @@ def schedule_update(
     try:
         with transaction.atomic():
             shift_log_append(schedule=schedule)
-            Schedule.objects.filter(pk=schedule.pk).update(name=new_name.strip(), time_zone=new_zone)
+            # Saved (not a queryset update) so the schedule's history records the change.
+            schedule.name, schedule.time_zone = new_name.strip(), new_zone
+            schedule.save(update_fields=["name", "time_zone"])
             if layers is not None:
                 _write_layers(schedule, layers)
     except IntegrityError:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -14,9 +15,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from changes import ical
+from incidents import escalation
+from incidents.forms import EscalationPreviewForm
 from oncall import handover, rules, selectors, services
-from oncall.forms import OverrideForm
-from oncall.models import FeedToken
+from oncall.forms import LayerFormSet, OverrideForm, ScheduleForm, layer_initial
+from oncall.models import FeedToken, Schedule
 from opsportal import clock
 from opsportal.middleware import AuthenticatedHttpRequest
 from opsportal.notifications import absolute_url
@@ -75,6 +78,12 @@ def index(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
     token = FeedToken.objects.filter(user=request.user).first()
     feed_url = absolute_url(f"{reverse('oncall:feed')}?token={token.token}") if token else ""
+    # The escalation dry run, as /incidents/escalation-preview/ computes it (bound once a severity is asked).
+    dry_run = EscalationPreviewForm(request.GET if "severity" in request.GET else None)
+    dry_run_pages, dry_run_start = None, None
+    if dry_run.is_bound and dry_run.is_valid():
+        dry_run_start = dry_run.cleaned_data["at"] or now
+        dry_run_pages = escalation.severity_plan(dry_run.cleaned_data["severity"], at=dry_run_start)
     return render(
         request,
         "oncall/index.html",
@@ -86,8 +95,103 @@ def index(request: AuthenticatedHttpRequest) -> HttpResponse:
             "may_edit": rules.may_edit(request.user),
             "override_form": OverrideForm() if rules.may_edit(request.user) else None,
             "handovers": handover.handover_list()[:5],
+            "dry_run": dry_run,
+            "pages": dry_run_pages,
+            "start": dry_run_start,
         },
+        status=400 if dry_run.errors else 200,
     )
+
+
+def _schedule_save(request: HttpRequest, schedule: Schedule | None, form: ScheduleForm, layers: Any) -> Schedule | None:
+    """Write the schedule through the services; put their refusals next to the fields; return it or None."""
+    # The schedule's layers as they were (changed or not) and any filled-in blank one, less those marked Delete.
+    kept = [
+        layer
+        for index, layer in enumerate(layers.forms)
+        if (index < layers.initial_form_count() or layer.has_changed()) and not layer.cleaned_data.get("DELETE")
+    ]
+    data = form.cleaned_data
+    try:
+        if schedule is None:
+            return services.schedule_create(
+                by=request.user,
+                name=data["name"],
+                time_zone=data["time_zone"],
+                layers=[layer.layer_input() for layer in kept],
+            )
+        return services.schedule_update(
+            schedule=schedule,
+            by=request.user,
+            name=data["name"],
+            time_zone=data["time_zone"],
+            layers=[layer.layer_input() for layer in kept],
+        )
+    except ValidationError as error:
+        for key, problems in error.message_dict.items():
+            if key.startswith("layers."):
+                _, index, field = key.split(".", 2)
+                target = kept[int(index)]
+                target.add_error(_LAYER_FIELDS.get(field), problems)
+            elif key == "layers":
+                form.add_error(None, problems)
+            else:
+                form.add_error(key if key in form.fields else None, problems)
+    return None
+
+
+# The services name layer fields as the API does; the form's fields where they differ.
+_LAYER_FIELDS = {
+    "members": "members",
+    "shift_length": "shift_days",
+    "starts_on": "starts_on",
+    "weekdays": "weekdays",
+    "hours": "hours_end",
+    "role": "role",
+}
+
+
+def _schedule_page(request: HttpRequest, schedule: Schedule | None) -> HttpResponse:
+    """Show and handle the schedule form with its layer formset, for a new or an existing schedule."""
+    _require_area(request)
+    rules.require(rules.may_edit(request.user), rules.EDIT_REFUSAL)
+    if schedule is None:
+        initial: dict[str, object] = {}
+        layer_rows: list[dict[str, object]] = []
+    else:
+        initial = {"name": schedule.name, "time_zone": schedule.time_zone}
+        layer_rows = layer_initial(schedule)
+    posted = request.POST if request.method == "POST" else None
+    form = ScheduleForm(posted, initial=initial)
+    layers = LayerFormSet(posted, initial=layer_rows, prefix="layers")
+    if posted is not None and form.is_valid() and layers.is_valid():
+        saved = _schedule_save(request, schedule, form, layers)
+        if saved is not None:
+            messages.success(request, f"Schedule {saved.name} saved; shifts already past stay as they were.")
+            return redirect("oncall:index")
+    return render(
+        request,
+        "oncall/schedule_form.html",
+        {"form": form, "layers": layers, "schedule": schedule},
+        status=400 if posted is not None else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def schedule_new(request: HttpRequest) -> HttpResponse:
+    """Let a manager or admin create a schedule with its layers."""
+    return _schedule_page(request, None)
+
+
+@require_http_methods(["GET", "POST"])
+def schedule_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Let a manager or admin change a schedule and its layers; the shifts already past stay as logged."""
+    _require_area(request)
+    try:
+        schedule = selectors.schedule_get(pk)
+    except Schedule.DoesNotExist:
+        raise Http404("No such schedule.") from None
+    return _schedule_page(request, schedule)
 
 
 @require_http_methods(["GET", "POST"])

@@ -22,3 +22,29 @@ class TestOncallPageInABrowser:
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
         screenshot(page, "oncall-phone")
         assert page.outside_requests == []
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+class TestScheduleEditPageInABrowser:
+    def test_a_manager_edits_a_schedule_in_the_browser(self, page, make_user, engineers, london_weekly):
+        from opsportal.roles import Role
+
+        make_user("maria.manager", Role.MANAGER)
+        browser_login(page, "maria.manager")
+        page.goto(f"{page.base_url}/oncall/")
+        page.click('[data-testid="schedule-edit"]')
+        page.wait_for_load_state("networkidle")
+        assert page.locator('[data-testid="layer-form"]').count() == 2  # the layer and a blank one
+        assert page.input_value("#id_layers-0-members") == "alice, bob, carol"
+        page.fill("#id_layers-0-members", "alice, ghost")
+        page.click('[data-testid="schedule-form"] button[type=submit]')
+        page.wait_for_load_state("networkidle")
+        assert "No such user: ghost." in page.inner_text('[data-testid="schedule-form"]')
+        screenshot(page, "oncall-schedule-edit")
+        page.fill("#id_layers-0-members", "carol, bob")
+        page.click('[data-testid="schedule-form"] button[type=submit]')
+        page.wait_for_load_state("networkidle")
+        assert page.url.endswith("/oncall/")
+        assert [m.user.username for m in london_weekly.layers.get().members.order_by("position")] == ["carol", "bob"]
+        assert page.outside_requests == []
