@@ -91,7 +91,7 @@ class ChangeViewSet(
         return selectors.change_for_user(self.request.user, self.kwargs["pk"])
 
     def retrieve(self, request: Request, pk: str) -> Response:
-        return Response(ChangeDetailSerializer(self.get_object()).data)
+        return Response(ChangeDetailSerializer(selectors.change_with_details(self.get_object())).data)
 
     def create(self, request: Request) -> Response:
         data = ChangeInputSerializer(data=request.data)

@@ -8,12 +8,13 @@ from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from changes import rules, workflow
 from changes.models import (
+    ChangeHistory,
     ChangeIncidentLink,
     ChangeRequest,
     ChangeStatus,
@@ -29,7 +30,7 @@ from incidents.models import OPEN_STATUSES, Incident
 def change_list(*, filters: dict[str, Any] | None = None) -> QuerySet[ChangeRequest]:
     """Return changes, newest first, narrowed by ``filters`` (status, type, risk, service, window range)."""
     filters = filters or {}
-    changes = ChangeRequest.objects.select_related("requester", "implementer")
+    changes = ChangeRequest.objects.select_related("requester", "implementer", "approved_by")
     if filters.get("status"):
         changes = changes.filter(status=filters["status"])
     if filters.get("type"):
@@ -57,6 +58,17 @@ def change_for_user(user: Any, pk: int | str, *, write: bool = False) -> ChangeR
     )
     if write and not rules.may_edit(user, change):
         raise PermissionDenied("Only the requester, the implementer, a manager or an admin may edit this change.")
+    return change
+
+
+def change_with_details(change: ChangeRequest) -> ChangeRequest:
+    """Load ``change``'s history, stage results and incident links with their users in a fixed number of queries."""
+    prefetch_related_objects(
+        [change],
+        Prefetch("history", ChangeHistory.objects.select_related("actor")),
+        Prefetch("stage_results", StageResult.objects.select_related("stage", "recorded_by")),
+        Prefetch("incident_links", ChangeIncidentLink.objects.select_related("incident__severity", "linked_by")),
+    )
     return change
 
 
