@@ -4,18 +4,27 @@ number of queries with a little data and with five times that data."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from changes.models import ChangeHistory, ChangeRequest
 from changes.services import change_create
+from checklists.models import ChecklistRun, ChecklistTemplate
+from incidents.models import Incident
 from incidents.services import incident_declare
+from oncall.models import Layer, LayerMember, Schedule
+from opsportal.roles import Role
+from reporting.models import KpiDefinition, Report
+from reporting.periods import period_containing
+from reporting.services import report_build
 from tests.incidents.conftest import severities  # noqa: F401  (fixture)
+from tests.reporting.conftest import kpis, operational_history  # noqa: F401  (fixture)
 
 SMALL, LARGE = 2, 10
 
@@ -142,3 +151,82 @@ class TestChangeQueriesStayConstant:
             lambda: f"/changes/{one_change.pk}/",
             lambda: self.add_history(one_change, oncall_user, LARGE - SMALL),
         )
+
+
+SMALL_DAYS, LARGE_DAYS = 2, 10  # five times the history
+HISTORY_END = date(2026, 11, 27)
+FROZEN = datetime(2026, 11, 27, 14, tzinfo=UTC)  # a Friday afternoon: runs open, incidents live
+
+
+def _first_id(model: Any) -> int:
+    return model.objects.order_by("pk").values_list("pk", flat=True).first()
+
+
+# Each URL is built once the small history exists, so a detail page shows the same object twice.
+URLS: dict[str, Callable[[], str]] = {
+    "Today": lambda: "/",
+    "incident list page": lambda: "/incidents/",
+    "incident page": lambda: f"/incidents/{_first_id(Incident)}/",
+    "change list page": lambda: "/changes/",
+    "change page": lambda: f"/changes/{_first_id(ChangeRequest)}/",
+    "checklists page": lambda: "/checklists/",
+    "checklist history page": lambda: "/checklists/history/",
+    "run page": lambda: f"/checklists/runs/{_first_id(ChecklistRun)}/",
+    "reports page": lambda: "/reports/",
+    "report list page": lambda: "/reports/list/",
+    "on-call page": lambda: "/oncall/",
+    "notifications page": lambda: "/notifications/",
+    "incident API list": lambda: "/api/v1/incidents/",
+    "incident API detail": lambda: f"/api/v1/incidents/{_first_id(Incident)}/",
+    "change API list": lambda: "/api/v1/changes/",
+    "change API detail": lambda: f"/api/v1/changes/{_first_id(ChangeRequest)}/",
+    "checklist run API list": lambda: "/api/v1/checklists/runs/",
+    "checklist run API detail": lambda: f"/api/v1/checklists/runs/{_first_id(ChecklistRun)}/",
+    "checklist template API list": lambda: "/api/v1/checklists/templates/",
+    "checklist template API detail": lambda: f"/api/v1/checklists/templates/{_first_id(ChecklistTemplate)}/",
+    "KPI API list": lambda: "/api/v1/kpis/",
+    "KPI API detail": lambda: f"/api/v1/kpis/{_first_id(KpiDefinition)}/",
+    "report API list": lambda: "/api/v1/reports/",
+    "report API detail": lambda: f"/api/v1/reports/{_first_id(Report)}/",
+    "schedule API list": lambda: "/api/v1/schedules/",
+    "schedule API detail": lambda: f"/api/v1/schedules/{_first_id(Schedule)}/",
+}
+
+
+def _grow_reports(months: range) -> None:
+    for month in months:
+        report_build(period=period_containing("monthly", date(2026, month, 1)))
+
+
+def _grow_schedules(names: range, engineers: list[Any]) -> None:
+    for number in names:
+        schedule = Schedule.objects.create(name=f"Schedule {number}", time_zone="Europe/London")
+        layer = Layer.objects.create(
+            schedule=schedule, position=0, shift_days=7, handoff_time=time(9), starts_on=date(2026, 1, 5)
+        )
+        for position, user in enumerate(engineers):
+            LayerMember.objects.create(layer=layer, user=user, position=position)
+
+
+@pytest.mark.django_db
+class TestEveryPageAndApiIssuesTheSameQueriesAtFiveTimesTheData:
+    @pytest.mark.parametrize("name", list(URLS))
+    def test_the_query_count_does_not_grow(self, name, client_for, admin_user, make_user, kpis):  # noqa: F811
+        engineers = [make_user(f"engineer{number}", Role.ONCALL) for number in range(3)]
+        client = client_for(admin_user)
+        with time_machine.travel(FROZEN, tick=False):
+            operational_history.seed_operational_history(
+                start=HISTORY_END - timedelta(days=SMALL_DAYS - 1), end=HISTORY_END
+            )
+            _grow_reports(range(9, 11))
+            _grow_schedules(range(2), engineers)
+            url = URLS[name]()
+
+            def grow() -> None:
+                operational_history.seed_operational_history(
+                    start=HISTORY_END - timedelta(days=LARGE_DAYS - 1), end=HISTORY_END - timedelta(days=SMALL_DAYS)
+                )
+                _grow_reports(range(1, 9))
+                _grow_schedules(range(2, 10), engineers)
+
+            assert_constant(client, lambda: url, grow)
