@@ -56,7 +56,7 @@ class IncidentViewSet(
     lookup_value_regex = r"[0-9]+"  # any other id is a 404 from the router, never a 500
 
     def get_queryset(self) -> QuerySet[Incident]:
-        return selectors.incident_queryset()
+        return selectors.incident_list()  # open first, most urgent first
 
     def get_object(self, *, write: bool = False) -> Incident:
         return selectors.incident_for_user(self.request.user, self.kwargs["pk"], write=write)

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import Case, DateTimeField, F, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -89,7 +89,18 @@ def incident_list(*, filters: dict[str, Any] | None = None) -> QuerySet[Incident
             if str(service).isdigit()
             else queryset.filter(services__name=service)
         )
-    return queryset.distinct() if service else queryset
+    queryset = queryset.distinct() if service else queryset
+    return most_urgent_first(queryset)
+
+
+def most_urgent_first(queryset: QuerySet[Incident]) -> QuerySet[Incident]:
+    """Order open incidents first, by response deadline then severity; then the others, newest first."""
+    is_open = Q(status__in=OPEN_STATUSES)
+    return queryset.annotate(
+        closed_rank=Case(When(is_open, then=Value(0)), default=Value(1), output_field=IntegerField()),
+        open_due_at=Case(When(is_open, then=F("response_due_at")), default=None, output_field=DateTimeField()),
+        severity_position=F("severity__position"),
+    ).order_by("closed_rank", F("open_due_at").asc(nulls_last=True), "severity_position", "-detected_at", "-pk")
 
 
 def incidents_at_risk(*, now: Any = None) -> QuerySet[Incident]:
