@@ -99,8 +99,7 @@ def most_urgent_first(queryset: QuerySet[Incident]) -> QuerySet[Incident]:
     return queryset.annotate(
         closed_rank=Case(When(is_open, then=Value(0)), default=Value(1), output_field=IntegerField()),
         open_due_at=Case(When(is_open, then=F("response_due_at")), default=None, output_field=DateTimeField()),
-        severity_position=F("severity__position"),
-    ).order_by("closed_rank", F("open_due_at").asc(nulls_last=True), "severity_position", "-detected_at", "-pk")
+    ).order_by("closed_rank", F("open_due_at").asc(nulls_last=True), "severity__position", "-detected_at", "-pk")
 
 
 def incidents_at_risk(*, now: Any = None) -> QuerySet[Incident]:
