@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -20,7 +21,7 @@ from incidents.models import Incident
 from incidents.services import incident_declare
 from oncall.models import Layer, LayerMember, Schedule
 from opsportal.roles import Role
-from reporting.models import KpiDefinition, Report
+from reporting.models import KpiDefinition, KpiMeasurement, Report
 from reporting.periods import period_containing
 from reporting.services import report_build
 from tests.incidents.conftest import severities  # noqa: F401  (fixture)
@@ -186,11 +187,19 @@ URLS: dict[str, Callable[[], str]] = {
     "checklist template API detail": lambda: f"/api/v1/checklists/templates/{_first_id(ChecklistTemplate)}/",
     "KPI API list": lambda: "/api/v1/kpis/",
     "KPI API detail": lambda: f"/api/v1/kpis/{_first_id(KpiDefinition)}/",
+    "KPI measurements API list": lambda: f"/api/v1/kpis/{_first_id(KpiDefinition)}/measurements/",
     "report API list": lambda: "/api/v1/reports/",
     "report API detail": lambda: f"/api/v1/reports/{_first_id(Report)}/",
     "schedule API list": lambda: "/api/v1/schedules/",
     "schedule API detail": lambda: f"/api/v1/schedules/{_first_id(Schedule)}/",
 }
+
+
+def _grow_measurements(days: range) -> None:
+    kpi = KpiDefinition.objects.order_by("pk").first()
+    KpiMeasurement.objects.bulk_create(
+        KpiMeasurement(kpi=kpi, date=HISTORY_END - timedelta(days=offset), value=Decimal(offset)) for offset in days
+    )
 
 
 def _grow_reports(months: range) -> None:
@@ -208,6 +217,34 @@ def _grow_schedules(names: range, engineers: list[Any]) -> None:
             LayerMember.objects.create(layer=layer, user=user, position=position)
 
 
+# The table each list pages through: no query reads its rows without a LIMIT (a COUNT is fine).
+LIST_TABLES = {
+    "incident list page": "incidents_incident",
+    "change list page": "changes_changerequest",
+    "checklist history page": "checklists_checklistrun",
+    "report list page": "reporting_report",
+    "incident API list": "incidents_incident",
+    "change API list": "changes_changerequest",
+    "checklist run API list": "checklists_checklistrun",
+    "report API list": "reporting_report",
+    "KPI measurements API list": "reporting_kpimeasurement",
+}
+
+
+def assert_reads_only_its_page(client: Any, url: str, table: str) -> None:
+    _, sql = queries_for(client, url)
+    unbounded = [
+        query
+        for query in sql
+        if query.startswith("SELECT")
+        and f'FROM "{table}"' in query
+        and "COUNT(" not in query.split(" FROM ")[0]
+        and " LIMIT " not in query
+        and "GROUP BY" not in query
+    ]
+    assert not unbounded, "\n".join(unbounded)
+
+
 @pytest.mark.django_db
 class TestEveryPageAndApiIssuesTheSameQueriesAtFiveTimesTheData:
     @pytest.mark.parametrize("name", list(URLS))
@@ -219,6 +256,7 @@ class TestEveryPageAndApiIssuesTheSameQueriesAtFiveTimesTheData:
                 start=HISTORY_END - timedelta(days=SMALL_DAYS - 1), end=HISTORY_END
             )
             _grow_reports(range(9, 11))
+            _grow_measurements(range(SMALL_DAYS))
             _grow_schedules(range(2), engineers)
             url = URLS[name]()
 
@@ -227,6 +265,9 @@ class TestEveryPageAndApiIssuesTheSameQueriesAtFiveTimesTheData:
                     start=HISTORY_END - timedelta(days=LARGE_DAYS - 1), end=HISTORY_END - timedelta(days=SMALL_DAYS)
                 )
                 _grow_reports(range(1, 9))
+                _grow_measurements(range(SMALL_DAYS, LARGE_DAYS))
                 _grow_schedules(range(2, 10), engineers)
 
             assert_constant(client, lambda: url, grow)
+            if name in LIST_TABLES:
+                assert_reads_only_its_page(client, url, LIST_TABLES[name])
