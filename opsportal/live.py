@@ -1,0 +1,48 @@
+"""Live fragments: htmx polls a fragment endpoint that answers 304 while nothing changed.
+
+A page that stays live wraps its changing part in an element with ``data-live``,
+``hx-get`` (the fragment URL), ``hx-trigger="every Ns"`` (``settings.LIVE_POLL_SECONDS``)
+and ``data-etag``. static/js/portal.js sends the element's ETag as ``If-None-Match``,
+keeps the content on a 304 (or while the user is typing inside it) and stores the new
+ETag after a swap. The fragment view computes a cheap version first (one query) and
+renders nothing when the client already has it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.utils.cache import patch_cache_control
+from django.utils.http import parse_etags, quote_etag
+
+
+def poll_seconds() -> int:
+    """Return how often live fragments poll, in seconds."""
+    return int(getattr(settings, "LIVE_POLL_SECONDS", 10))
+
+
+def etag_of(*parts: Any) -> str:
+    """Return a quoted strong ETag for ``parts`` (a version of what a fragment shows)."""
+    digest = hashlib.blake2b("\x1f".join(str(part) for part in parts).encode(), digest_size=12).hexdigest()
+    return quote_etag(digest)
+
+
+def live_context(etag: str) -> dict[str, Any]:
+    """Return the template variables a live wrapper uses: its ETag and poll interval."""
+    return {"live_etag": etag, "live_poll_seconds": poll_seconds()}
+
+
+def conditional_fragment(request: HttpRequest, etag: str, render: Callable[[], HttpResponse]) -> HttpResponse:
+    """Answer 304 when the client's If-None-Match holds ``etag``, else ``render()`` with the ETag."""
+    if etag in parse_etags(request.headers.get("If-None-Match", "")):
+        response: HttpResponse = HttpResponseNotModified()
+    else:
+        response = render()
+    response["ETag"] = etag
+    patch_cache_control(response, private=True, no_cache=True)
+    response["Vary"] = "Cookie"
+    return response
