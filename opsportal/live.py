@@ -46,3 +46,27 @@ def conditional_fragment(request: HttpRequest, etag: str, render: Callable[[], H
     patch_cache_control(response, private=True, no_cache=True)
     response["Vary"] = "Cookie"
     return response
+
+
+def is_poll(request: HttpRequest) -> bool:
+    """Return True for an htmx request (a live element's poll), not a browser navigation."""
+    return request.headers.get("HX-Request") == "true"
+
+
+def poll_not_modified(request: HttpRequest, etag: str) -> HttpResponse | None:
+    """Return a 304 for an htmx poll whose If-None-Match holds ``etag``, else None (render the page).
+
+    Pages that poll themselves (with ``hx-select``) call this first; browser navigations never
+    get a 304 here, so a full page is always rendered for them.
+    """
+    if is_poll(request) and etag in parse_etags(request.headers.get("If-None-Match", "")):
+        return stamp(request, HttpResponseNotModified(), etag)
+    return None
+
+
+def stamp(request: HttpRequest, response: HttpResponse, etag: str) -> HttpResponse:
+    """Give an htmx poll's answer its ETag and keep shared caches from storing it."""
+    if is_poll(request):
+        response["ETag"] = etag
+        patch_cache_control(response, private=True, no_cache=True)
+    return response
