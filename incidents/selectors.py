@@ -175,9 +175,15 @@ def incident_version(pk: int) -> tuple[Any, ...] | None:
 
 
 def incident_list_version(queryset: QuerySet[Incident]) -> tuple[Any, ...]:
-    """Return (count, latest update) of a filtered incident list: one aggregate query.
+    """Return (count, other version parts) of a filtered incident list: one aggregate query.
 
     The count is the paginator's (rows of ``queryset``), so the list page reuses it.
     """
-    version = queryset.order_by().aggregate(count=Count("pk"), last=Max("updated_at"))
-    return (version["count"], version["last"])
+    version = queryset.order_by().aggregate(
+        count=Count("pk"),
+        last=Max("updated_at"),
+        acknowledged=Count("acknowledged_at"),
+        resolved=Count("resolved_at"),
+        assigned=Count("assignee"),
+    )
+    return (version.pop("count"), tuple(version.values()))

@@ -41,8 +41,8 @@ def index(request: HttpRequest) -> HttpResponse:
     form = FilterForm(request.GET or None)
     queryset = selectors.incident_list(filters=form.filters() if request.GET else {})
     # Live: the list polls itself; an unchanged poll answers 304 after one aggregate query.
-    count, last_update = selectors.incident_list_version(queryset)
-    etag = live.etag_of(request.user.pk, request.get_full_path(), count, last_update)
+    count, version = selectors.incident_list_version(queryset)
+    etag = live.etag_of(request.user.pk, request.get_full_path(), count, version)
     if (not_modified := live.poll_not_modified(request, etag)) is not None:
         return not_modified
     paginator = Paginator(queryset, PAGE_SIZE)

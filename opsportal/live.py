@@ -70,3 +70,43 @@ def stamp(request: HttpRequest, response: HttpResponse, etag: str) -> HttpRespon
         response["ETag"] = etag
         patch_cache_control(response, private=True, no_cache=True)
     return response
+
+
+_TODAY_VERSION_SQL = """
+SELECT
+  (SELECT concat_ws('|', count(*), max(updated_at), count(acknowledged_at), count(resolved_at), count(assignee_id),
+          sum(severity_id)) FROM {incident}),
+  (SELECT md5(coalesce(string_agg(concat_ws(':', id, status, items_done), ',' ORDER BY id), ''))
+     FROM {run} WHERE opens_at >= %s),
+  (SELECT concat_ws('|', count(*), max(updated_at), max(status_changed_at)) FROM {change}),
+  (SELECT concat_ws('|', count(*), max(built_at)) FROM {report})
+"""
+
+
+def today_version() -> tuple[Any, ...]:
+    """Return what changes when anyone's Today changes, in one query (plus the minute, for the clock).
+
+    Incidents (count, latest update), the checklist runs of the last five weeks (status and
+    progress), changes (count, latest update and status change) and reports (count, latest).
+    """
+    from datetime import timedelta
+
+    from django.db import connection
+
+    from changes.models import ChangeRequest
+    from checklists.models import ChecklistRun
+    from incidents.models import Incident
+    from opsportal import clock
+    from reporting.models import Report
+
+    now = clock.now()
+    sql = _TODAY_VERSION_SQL.format(
+        incident=Incident._meta.db_table,
+        run=ChecklistRun._meta.db_table,
+        change=ChangeRequest._meta.db_table,
+        report=Report._meta.db_table,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [clock.before(now, timedelta(days=35))])
+        row = cursor.fetchone()
+    return (now.replace(second=0, microsecond=0), *row)
