@@ -52,6 +52,13 @@
     }
     return elt.querySelector("details[open]") !== null;
   }
+  // A poll redirected elsewhere (the login page once the session has ended) must not blank the page.
+  function redirected(event) {
+    try {
+      var asked = new URL(event.detail.requestConfig.path, window.location.href).pathname;
+      return new URL(event.detail.xhr.responseURL).pathname !== asked;
+    } catch (e) { return false; }
+  }
   document.addEventListener("htmx:configRequest", function (event) {
     var elt = liveElement(event);
     if (elt && elt.getAttribute("data-etag")) {
@@ -62,7 +69,7 @@
     var elt = liveElement(event);
     if (!elt || event.detail.target !== elt) { return; }
     var status = event.detail.xhr.status;
-    if (status === 304 || status !== 200 || busy(elt)) {
+    if (status === 304 || status !== 200 || redirected(event) || busy(elt)) {
       event.detail.shouldSwap = false;
       event.detail.isError = false;
       return;

@@ -134,3 +134,24 @@ class TestASecondViewerSeesTicks:
         assert manager.evaluate("window.__notReloaded") is True
         for viewer in pages:
             viewer.context.close()
+
+    def test_a_viewer_whose_session_ends_keeps_the_page_instead_of_the_login_form(
+        self, browser, live_server, make_template, ops_user, settings
+    ):
+        settings.LIVE_POLL_SECONDS = 1
+        template = make_template("Evening", items=2, time_of_day=time(0, 0))
+        today = clock.local_today()
+        runs_generate(start=today, end=today, now=datetime.now(tz=UTC) - timedelta(days=1))
+        run = ChecklistRun.objects.get(template=template)
+        context = browser.new_context()
+        viewer = context.new_page()
+        viewer.base_url = live_server.url
+        browser_login(viewer, ops_user.username)
+        viewer.goto(f"{live_server.url}/checklists/runs/{run.pk}/")
+        context.clear_cookies()
+        run_item_tick(item=RunItem.objects.filter(run=run).first(), by=ops_user)
+        with viewer.expect_response(lambda r: "/live/" in r.url or "/login/" in r.url):
+            pass
+        viewer.wait_for_timeout(2500)
+        assert viewer.locator('[data-testid="run-item"]').count() == 2
+        context.close()
