@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from checklists import rules, selectors, services
 from checklists.forms import HistoryFilterForm, NoteForm, ProblemForm
 from checklists.models import ChecklistRun, RunItem
+from opsportal import live
 from opsportal.errors import Conflict
 from opsportal.today import TodaySection, register_today_section
 
@@ -70,17 +71,38 @@ def index(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _run_rows(request: HttpRequest, run: ChecklistRun, can_tick: bool) -> list[dict[str, Any]]:
+    rows = []
+    for item in selectors.run_items(run):
+        context = _item_context(request, item, run)
+        context["can_tick"] = can_tick
+        rows.append(context)
+    return rows
+
+
+def _run_etag(request: HttpRequest, run: ChecklistRun, *, refusal: str, can_tick: bool) -> str:
+    """Return the version of what the run's live part shows ``request.user``: one query."""
+    return live.etag_of(
+        request.user.pk,
+        run.status,
+        run.items_done,
+        run.items_total,
+        run.completed_at,
+        refusal,
+        can_tick,
+        bool(_run_badge(run, timezone.now())),
+        selectors.run_items_version(run),
+    )
+
+
 @require_GET
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Show one run: its items, who ticked them and when, and the progress bar."""
     run = selectors.run_for_user(request.user, pk)
     refusal = services.run_refusal(run, now=timezone.now())
     can_tick = rules.may_write_run(request.user, run) and not refusal
-    rows = []
-    for item in selectors.run_items(run):
-        context = _item_context(request, item, run)
-        context["can_tick"] = can_tick
-        rows.append(context)
+    etag = _run_etag(request, run, refusal=refusal, can_tick=can_tick)
+    rows = _run_rows(request, run, can_tick)
     # A runbook run (an incident's response phase) links back to what it is attached to.
     subject = run.subject if run.subject_object_id else None
     return render(
@@ -97,8 +119,29 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "subject_url": subject.get_absolute_url()
             if subject is not None and hasattr(subject, "get_absolute_url")
             else "",
+            **live.live_context(etag),
         },
     )
+
+
+@require_GET
+def run_live(request: HttpRequest, pk: int) -> HttpResponse:
+    """Answer the run page's live part (progress and items), or 304 while nothing changed."""
+    run = selectors.run_for_user(request.user, pk)
+    refusal = services.run_refusal(run, now=timezone.now())
+    can_tick = rules.may_write_run(request.user, run) and not refusal
+    etag = _run_etag(request, run, refusal=refusal, can_tick=can_tick)
+
+    def render_fragment() -> HttpResponse:
+        context = {
+            "run": run,
+            "rows": _run_rows(request, run, can_tick),
+            "can_tick": can_tick,
+            "overdue": bool(_run_badge(run, timezone.now())),
+        }
+        return render(request, "checklists/_run_live.html", context)
+
+    return live.conditional_fragment(request, etag, render_fragment)
 
 
 def _item_response(

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Case, DateTimeField, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, DateTimeField, F, IntegerField, Max, Q, QuerySet, Value, When
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -172,3 +172,28 @@ def incident_has_pending_phases(incident: Incident) -> bool:
     return ChecklistTemplate.objects.filter(
         attach_to=AttachTo.INCIDENT, relative_anchor=RelativeAnchor.END, is_active=True
     ).exists()
+
+
+def incident_version(pk: int) -> tuple[Any, ...] | None:
+    """Return what changes when the incident page changes (one query), or None when it does not exist."""
+    return (
+        Incident.objects.filter(pk=pk)
+        .annotate(entries=Count("timeline"), last_entry=Max("timeline__pk"))
+        .values_list("updated_at", "status", "acknowledged_at", "severity_id", "assignee_id", "entries", "last_entry")
+        .first()
+    )
+
+
+def incident_list_version(queryset: QuerySet[Incident]) -> tuple[Any, ...]:
+    """Return (count, other version parts) of a filtered incident list: one aggregate query.
+
+    The count is the paginator's (rows of ``queryset``), so the list page reuses it.
+    """
+    version = queryset.order_by().aggregate(
+        count=Count("pk"),
+        last=Max("updated_at"),
+        acknowledged=Count("acknowledged_at"),
+        resolved=Count("resolved_at"),
+        assigned=Count("assignee"),
+    )
+    return (version.pop("count"), tuple(version.values()))

@@ -26,6 +26,7 @@ from incidents.forms import (
 )
 from incidents.lifecycle import BY_ACTION
 from incidents.models import ActionItem, Incident, PostIncidentReview
+from opsportal import live
 from opsportal.errors import Conflict
 from opsportal.today import TodaySection, register_today_section
 
@@ -39,13 +40,22 @@ def index(request: HttpRequest) -> HttpResponse:
     rules.require(rules.may_view(request.user), rules.VIEW_DENIED)
     form = FilterForm(request.GET or None)
     queryset = selectors.incident_list(filters=form.filters() if request.GET else {})
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Live: the list polls itself; an unchanged poll answers 304 after one aggregate query.
+    count, version = selectors.incident_list_version(queryset)
+    etag = live.etag_of(request.user.pk, request.get_full_path(), count, version)
+    if (not_modified := live.poll_not_modified(request, etag)) is not None:
+        return not_modified
+    paginator = Paginator(queryset, PAGE_SIZE)
+    paginator.count = count  # already counted by the version query: no second COUNT(*)
+    page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(
+    response = render(
         request, "incidents/index.html",
-        {"form": form, "page": page, "query": query.urlencode(), "can_declare": rules.may_declare(request.user)},
+        {"form": form, "page": page, "query": query.urlencode(), "can_declare": rules.may_declare(request.user),
+         **live.live_context(etag)},
     )  # fmt: skip
+    return live.stamp(request, response, etag)
 
 
 @require_http_methods(["GET", "POST"])
@@ -114,8 +124,14 @@ def _detail_context(request: HttpRequest, incident: Incident, **forms: Any) -> d
 @require_GET
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Show one incident with its timeline, actions and review."""
+    rules.require(rules.may_view(request.user), rules.VIEW_DENIED)
+    # Live: the page polls itself; an unchanged poll answers 304 after one query.
+    etag = live.etag_of(request.user.pk, selectors.incident_version(pk))
+    if (not_modified := live.poll_not_modified(request, etag)) is not None:
+        return not_modified
     incident = selectors.incident_for_user(request.user, pk)
-    return render(request, "incidents/detail.html", _detail_context(request, incident))
+    context = {**_detail_context(request, incident), **live.live_context(etag)}
+    return live.stamp(request, render(request, "incidents/detail.html", context), etag)
 
 
 @require_POST

@@ -399,3 +399,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# Live pages (opsportal/live.py): how often a page's live fragment polls for changes, in seconds.
+LIVE_POLL_SECONDS = env_int("OPSPORTAL_LIVE_POLL_SECONDS", 10, minimum=1, maximum=300)

@@ -19,6 +19,7 @@ from rest_framework.decorators import api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from opsportal import live
 from opsportal.heartbeat import liveness
 from opsportal.middleware import AuthenticatedHttpRequest
 from opsportal.roles import Role, has_role, require_role
@@ -29,8 +30,12 @@ from opsportal.today import today_sections
 @login_required
 @require_GET
 def today(request: HttpRequest) -> HttpResponse:
-    """Show the signed-in user's day: one section per area they may see."""
-    return render(request, "opsportal/today.html", {"sections": today_sections(request)})
+    """Show the signed-in user's day: one section per area they may see; it polls itself for changes."""
+    etag = live.etag_of(request.user.pk, timezone.get_current_timezone_name(), *live.today_version())
+    if (not_modified := live.poll_not_modified(request, etag)) is not None:
+        return not_modified
+    context = {"sections": today_sections(request), **live.live_context(etag)}
+    return live.stamp(request, render(request, "opsportal/today.html", context), etag)
 
 
 def _check_database() -> tuple[bool, str]:

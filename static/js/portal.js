@@ -35,3 +35,45 @@
     if (button) { window.print(); }
   });
 })();
+
+// Live fragments (opsportal/live.py): an element with data-live polls its hx-get URL and sends
+// its data-etag as If-None-Match. A 304 (nothing changed) keeps the content; so does any error,
+// and so does a poll while the user is typing or has a form open inside the element (the next
+// poll tries again). After a swap the element remembers the answer's ETag.
+(function () {
+  function liveElement(event) {
+    var elt = event.detail && event.detail.elt;
+    return elt && elt.hasAttribute && elt.hasAttribute("data-live") ? elt : null;
+  }
+  function busy(elt) {
+    var active = document.activeElement;
+    if (active && active !== document.body && elt.contains(active) && active.matches("textarea, input, select")) {
+      return true;
+    }
+    return elt.querySelector("details[open]") !== null;
+  }
+  // A poll redirected elsewhere (the login page once the session has ended) must not blank the page.
+  function redirected(event) {
+    try {
+      var asked = new URL(event.detail.requestConfig.path, window.location.href).pathname;
+      return new URL(event.detail.xhr.responseURL).pathname !== asked;
+    } catch (e) { return false; }
+  }
+  document.addEventListener("htmx:configRequest", function (event) {
+    var elt = liveElement(event);
+    if (elt && elt.getAttribute("data-etag")) {
+      event.detail.headers["If-None-Match"] = elt.getAttribute("data-etag");
+    }
+  });
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var elt = liveElement(event);
+    if (!elt || event.detail.target !== elt) { return; }
+    var status = event.detail.xhr.status;
+    if (status === 304 || status !== 200 || redirected(event) || busy(elt)) {
+      event.detail.shouldSwap = false;
+      event.detail.isError = false;
+      return;
+    }
+    elt.setAttribute("data-etag", event.detail.xhr.getResponseHeader("ETag") || "");
+  });
+})();
