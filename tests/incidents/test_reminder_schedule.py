@@ -16,6 +16,7 @@ from incidents.models import EscalationNotice, IncidentEscalationStep
 from incidents.services import (
     REMINDER_WAIT_MAX,
     incident_acknowledge,
+    incident_change_severity,
     incident_declare,
     incident_reminders_send,
     sla_sweep,
@@ -49,7 +50,8 @@ def declare_p1_due_in(severities, by, seconds: float, title: str = "API failures
 
 
 def first_due(incident) -> datetime:
-    return IncidentEscalationStep.objects.filter(incident=incident).order_by("position").first().next_due_at
+    steps = IncidentEscalationStep.objects.filter(incident=incident, next_due_at__isnull=False)
+    return steps.order_by("next_due_at").first().next_due_at
 
 
 def first_reminders(incident):
@@ -103,6 +105,26 @@ class TestReminderQueuedForItsDueMoment:
             assert EscalationNotice.objects.filter(incident=incident, round=1).count() == 1
             assert first_reminders(incident).count() == 1
         assert swept, "the sweep ran beside the tasks"
+
+    def test_a_severity_raised_so_a_step_falls_due_sooner_is_sent_at_the_new_due_moment(
+        self, celery_worker, reminder_tasks, severities, team
+    ):
+        p1 = severities["P1"]
+        step = p1.escalation_steps.order_by("position").first()
+        due = datetime.now(UTC) + timedelta(seconds=4)
+        detected = due - timedelta(minutes=p1.response_minutes + step.delay_minutes)
+        incident = incident_declare(
+            by=team["ops"], title="Disk filling", severity=severities["P3"], detected_at=detected
+        )
+        incident_change_severity(incident=incident, severity=p1, by=team["oncall"])
+        new_due = first_due(incident)
+        assert abs((new_due - due).total_seconds()) < 1
+
+        reminder = wait_for(lambda: first_reminders(incident).first(), timeout=30)
+
+        lag = (reminder.created_at - new_due).total_seconds()
+        assert 0 <= lag <= LAG_LIMIT, f"reminder written {lag:.2f} s after its due moment"
+        assert EscalationNotice.objects.filter(incident=incident).count() == 1
 
     def test_an_incident_acknowledged_before_its_due_moment_gets_no_reminder(
         self, celery_worker, reminder_tasks, severities, team
