@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
@@ -49,6 +50,10 @@ from opsportal.roles import Role
 
 REVIEW_DUE_AFTER = timedelta(hours=48)
 SWEEP_BATCH = 200
+# A reminder task waits in the worker at most this long before it re-checks and waits again:
+# below the Redis broker's visibility_timeout (settings.CELERY_BROKER_TRANSPORT_OPTIONS), so a
+# waiting reminder is never handed to a second worker while the first still holds it.
+REMINDER_WAIT_MAX = timedelta(minutes=45)
 
 
 # Severities and their policies ---------------------------------------------------------------
@@ -222,6 +227,7 @@ def incident_declare(
     if from_item is not None:
         run_item_link_raised(item=from_item, raised=incident)
     incident_phases_attach(incident=incident, anchor=RelativeAnchor.START, at=detected_at)
+    reminders_schedule(incident=incident)
     _timeline(
         incident,
         TimelineKind.DECLARED,
@@ -416,6 +422,7 @@ def incident_change_severity(
     # Superseded steps stop; their notices stay as history.
     incident.escalation_steps.filter(next_due_at__isnull=False).update(next_due_at=None)
     _copy_policy(incident=incident, active=incident.status == IncidentStatus.DECLARED)
+    reminders_schedule(incident=incident)
     _timeline(
         incident,
         TimelineKind.SEVERITY,
@@ -595,6 +602,55 @@ def _next_due(step: IncidentEscalationStep, round_sent: int, now: datetime) -> d
     return candidate if candidate > now else clock.after(now, interval)
 
 
+def reminder_schedule(*, incident_id: int, due_at: datetime) -> None:
+    """After commit, queue the task that sends ``incident_id``'s reminders due at ``due_at``.
+
+    The task waits in the worker (a countdown, at most :data:`REMINDER_WAIT_MAX`) and runs
+    :func:`incident_reminders_send`; the outbox keeps it exactly once beside the sweep. A broker
+    that is down loses nothing: the on-commit hook only logs, and the sweep sends the reminder.
+    """
+    from incidents.tasks import send_due_reminders
+
+    if not settings.INCIDENT_REMINDER_TASKS:
+        return
+
+    def enqueue() -> None:
+        wait = min(clock.to_utc(due_at) - clock.to_utc(clock.now()), REMINDER_WAIT_MAX).total_seconds()
+        send_due_reminders.apply_async(
+            kwargs={"incident_id": incident_id, "due_at": due_at.isoformat()}, countdown=max(0.0, wait)
+        )
+
+    transaction.on_commit(enqueue, robust=True)
+
+
+def reminders_schedule(*, incident: Incident) -> None:
+    """Queue one task per distinct due moment of ``incident``'s active escalation steps."""
+    moments = set(incident.escalation_steps.filter(next_due_at__isnull=False).values_list("next_due_at", flat=True))
+    for due_at in sorted(moment for moment in moments if moment is not None):
+        reminder_schedule(incident_id=incident.pk, due_at=due_at)
+
+
+def incident_reminders_send(*, incident_id: int, now: datetime | None = None) -> SweepResult:
+    """Send ``incident_id``'s due escalation reminders now, exactly once (the scheduled task's work).
+
+    The same claim and outbox as :func:`sla_sweep`: an acknowledged incident, or a round the
+    sweep (or another task) already sent, sends nothing.
+    """
+    now = now or timezone.now()
+    result = SweepResult()
+    with transaction.atomic():
+        due = _claim(
+            IncidentEscalationStep.objects.filter(
+                incident_id=incident_id, next_due_at__lte=now, incident__status=IncidentStatus.DECLARED
+            )
+            .select_related("incident", "incident__severity", "incident__assignee", "group", "user", "schedule")
+            .order_by("next_due_at", "pk")
+        )
+        for step in due:
+            _escalate(step, now, result)
+    return result
+
+
 def sla_sweep(*, now: datetime | None = None) -> SweepResult:
     """Send every due escalation and review reminder exactly once.
 
@@ -627,6 +683,8 @@ def _escalate(step: IncidentEscalationStep, now: datetime, result: SweepResult) 
     )
     if advanced != 1:
         return  # another sweep advanced this step first
+    if next_due is not None:
+        reminder_schedule(incident_id=incident.pk, due_at=next_due)
     _notice, created = insert_once(
         EscalationNotice,
         incident=incident,

@@ -14,6 +14,25 @@ def sla_sweep() -> int:
     return result.reminders + result.review_reminders
 
 
+@shared_task(name="incidents.tasks.send_due_reminders", time_limit=60, soft_time_limit=50, ignore_result=True)
+def send_due_reminders(incident_id: int, due_at: str) -> int:
+    """Send an incident's reminders due at ``due_at`` (ISO instant); before it, wait again.
+
+    Queued for the due moment by incidents.services.reminder_schedule; returns how many it sent.
+    """
+    from datetime import datetime
+
+    from django.utils import timezone
+
+    from incidents.services import incident_reminders_send, reminder_schedule
+
+    due = datetime.fromisoformat(due_at)
+    if due > timezone.now() and not send_due_reminders.request.is_eager:
+        reminder_schedule(incident_id=incident_id, due_at=due)  # a long wait, split below the visibility timeout
+        return 0
+    return incident_reminders_send(incident_id=incident_id).reminders
+
+
 @shared_task(name="incidents.tasks.roll_holidays_forward", time_limit=300, soft_time_limit=240, ignore_result=True)
 def roll_holidays_forward() -> int:
     """Add next year's public holidays to each business calendar that names a country."""

@@ -238,6 +238,10 @@ REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     REDIS_URL = env_url("REDIS_URL", REDIS_URL, ("redis", "rediss"))
     CELERY_BROKER_URL = REDIS_URL
+    # A task not acknowledged within visibility_timeout is handed to another worker. Reminder tasks
+    # wait in the worker until their due moment, at most 45 minutes each (incidents.services
+    # REMINDER_WAIT_MAX), well inside this hour, so a waiting reminder is not redelivered; if one
+    # were, the outbox (EscalationNotice) still sends it once.
     CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {"visibility_timeout": 3600}
 else:
     # The embedded broker: messages are files in var/broker, so no server is needed.
@@ -266,6 +270,9 @@ CELERY_ENABLE_UTC = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Queue each incident escalation reminder for its due moment (apply_async with a countdown), beside
+# the SLA sweep below. Tests turn it off unless they test it (tests/conftest.py).
+INCIDENT_REMINDER_TASKS = True
 
 # Beat ticks a few fixed sweeps; what admins edit (a template's time, a severity's SLA) is
 # data those sweeps read, so no schedule entry ever changes at run time.
@@ -287,9 +294,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "checklists-sweep": {"task": "checklists.tasks.sweep_runs", "schedule": timedelta(seconds=60)},
     # Build the last complete period of each enabled report schedule once its build time has passed.
     "build-due-reports": {"task": "reporting.tasks.build_due_reports", "schedule": timedelta(minutes=15)},
-    # Send due incident escalation and overdue-review reminders (each exactly once). Every 10 s:
-    # reminder lag p95 must stay within 15 s (docs/benchmarks.md); at 15 s it sat right on it.
-    "incidents-sla-sweep": {"task": "incidents.tasks.sla_sweep", "schedule": timedelta(seconds=10)},
+    # Send due incident escalation and overdue-review reminders (each exactly once). Each escalation
+    # reminder is also queued for its own due moment (INCIDENT_REMINDER_TASKS), so this sweep is the
+    # safety net (a lost message, a broker that was down, overdue reviews): every 30 s.
+    "incidents-sla-sweep": {"task": "incidents.tasks.sla_sweep", "schedule": timedelta(seconds=30)},
     # Re-queue notification e-mails still unsent a minute after their row was written (a lost
     # Celery message, a killed worker, a mail server error), backing off, a bounded number of times.
     "notifications-resend-unmailed": {"task": "opsportal.tasks.resend_unmailed", "schedule": timedelta(seconds=60)},

@@ -117,6 +117,15 @@ def fast_password_hashing(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def no_reminder_tasks(settings: Any) -> None:
+    """Queue no per-incident reminder tasks: a running worker would send reminders a test sweeps itself.
+
+    tests/incidents/test_reminder_schedule.py turns them back on.
+    """
+    settings.INCIDENT_REMINDER_TASKS = False
+
+
 # Personas -----------------------------------------------------------------------------------
 
 
