@@ -72,9 +72,17 @@ class HandoverDigest:
         )
         section(
             "KPIs off target",
-            [f"{row['name']}: {row['value']} {row['unit']} (target {row['target']})".strip() for row in self.kpis],
+            [
+                f"{row['name']}: {_figure(row['value'])} {row['unit']} (target {_figure(row['target'])})".strip()
+                for row in self.kpis
+            ],
         )
         return "\n".join(lines).rstrip() + "\n"
+
+
+def _figure(value: Any) -> str:
+    """Return a stored decimal as people write it, the same on every database: 99.5, not 99.5000."""
+    return format(Decimal(value).normalize(), "f") if value is not None else ""
 
 
 def _open_incidents(handoff_at: datetime) -> list[dict[str, Any]]:

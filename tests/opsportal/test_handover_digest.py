@@ -119,7 +119,7 @@ class TestHandoverDigest:
         assert "Breached P1 (declared), response due 2026-11-16 08:00 UTC BREACHED" in text
         assert "Daily 15: overdue" in text
         assert "Scheduled Thursday (planning)" in text
-        assert "Uptime: 99.5000 % (target 99.9000)" in text
+        assert "Uptime: 99.5 % (target 99.9)" in text
 
     def test_it_reads_four_queries_whatever_the_data(self, shift_world, django_assert_num_queries):
         # 1. open incidents, 2. missed or overdue runs, 3. changes, 4. KPIs with their latest value.
