@@ -18,8 +18,12 @@ install: $(VENV)/.installed
 run: install
 	$(BIN)/python scripts/run_portal.py
 
+# Two worker processes (pytest-xdist), one per core; each gets its own test database, Redis
+# database and var folder (tests/xdist_services.py). TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= 2
+
 test: install
-	OPSPORTAL_VAR_DIR=$${OPSPORTAL_VAR_DIR:-var/test} $(BIN)/python -m pytest $(PYTEST_ARGS)
+	OPSPORTAL_VAR_DIR=$${OPSPORTAL_VAR_DIR:-var/test} $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -82,16 +82,36 @@ class TestPasswordPolicy:
             validate_password("Sh0rt-pass!")
 
 
+def _run_roles_migration() -> None:
+    """Run the roles data migration and the post-migrate permission sync on this database.
+
+    The test database's migration-made rows do not survive a transactional test that ran
+    earlier in the same process (it flushes every table), so the tests run them themselves.
+    """
+    import importlib
+
+    from django.apps import apps
+    from django.contrib.auth.models import Group
+
+    from opsportal.groups import sync_role_permissions
+
+    Group.objects.all().delete()
+    importlib.import_module("opsportal.migrations.0002_roles").create_roles(apps, None)
+    sync_role_permissions()
+
+
 @pytest.mark.django_db
 class TestRolesMigration:
     def test_a_fresh_database_has_the_four_groups(self):
         from django.contrib.auth.models import Group
 
+        _run_roles_migration()
         names = set(Group.objects.values_list("name", flat=True))
         assert {"Ops staff", "On-call engineer", "Manager", "Admin"} <= names
 
     def test_admin_group_may_edit_portal_models(self):
         from django.contrib.auth.models import Group
 
+        _run_roles_migration()
         admin = Group.objects.get(name="Admin")
         assert admin.permissions.filter(codename="change_notification").exists()

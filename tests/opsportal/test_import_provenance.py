@@ -168,7 +168,7 @@ class TestIfEmpty:
         ChecklistTemplate.objects.create(
             key="daily-hand-made",
             name="Hand made",
-            owner_group=Group.objects.get(name="Ops staff"),
+            owner_group=Group.objects.get_or_create(name="Ops staff")[0],
             time_of_day=time(9),
         )
         assert "nothing done" in run_import("--if-empty")
