@@ -5,7 +5,16 @@ from __future__ import annotations
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from coordination.models import Meeting, MeetingActionItem, MeetingSchedule, Notice, Skill, SkillFlag, Vendor
+from coordination.models import (
+    Meeting,
+    MeetingActionItem,
+    MeetingSchedule,
+    Notice,
+    ScheduleCoverage,
+    Skill,
+    SkillFlag,
+    Vendor,
+)
 from opsportal.admin import ReadOnlyAdmin, ReadOnlyInline
 
 
@@ -39,9 +48,8 @@ class SkillAdmin(SimpleHistoryAdmin):
 
 @admin.register(SkillFlag)
 class SkillFlagAdmin(ReadOnlyAdmin):
-    list_display = ["kind", "service", "user", "shift_start", "opened_at", "closed_at"]
+    list_display = ["kind", "detail", "opened_at", "closed_at"]
     list_filter = ["kind"]
-    list_select_related = ["service", "user"]
 
 
 @admin.register(Vendor)
@@ -56,3 +64,9 @@ class VendorAdmin(SimpleHistoryAdmin):
 class NoticeAdmin(ReadOnlyAdmin):
     list_display = ["key", "created_at"]
     search_fields = ["key"]
+
+
+@admin.register(ScheduleCoverage)
+class ScheduleCoverageAdmin(SimpleHistoryAdmin):
+    list_display = ["schedule"]
+    filter_horizontal = ["services"]

@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 
 from coordination import cadence, services
-from coordination.models import Meeting, MeetingActionItem, MeetingSchedule, Skill, Vendor
+from coordination.models import Meeting, MeetingActionItem, MeetingSchedule, ScheduleCoverage, Skill, Vendor
 from opsportal import clock
 from opsportal.demo import DemoContext, register_seeder
 from opsportal.roles import Role
@@ -23,6 +23,8 @@ SKILLS: list[tuple[str, list[tuple[str, int, int | None]]]] = [
     ("E-mail delivery", [("mei", 100, 265), ("oncall", 380, -15)]),
     ("Reporting", [("manager", 90, None)]),
 ]
+# The services each demo on-call schedule answers for.
+COVERAGE = {"Platform": ["Payments", "Checkout", "API gateway"], "Database": ["Search", "Reporting"]}
 VENDORS: list[dict[str, Any]] = [
     {
         "name": "Stripe",
@@ -73,6 +75,7 @@ def _schedules() -> list[MeetingSchedule]:
 def seed(context: DemoContext) -> str:
     """Create the meeting schedules, the last week's meetings, skills and vendors (once)."""
     from incidents.models import Incident, Service
+    from oncall.models import Schedule as OncallSchedule
 
     schedules = _schedules()
     if Vendor.objects.exists():
@@ -121,6 +124,11 @@ def seed(context: DemoContext) -> str:
                     "expires_on": today + timedelta(days=expires_in) if expires_in is not None else None,
                 },
             )
+    for schedule_name, service_names in COVERAGE.items():
+        oncall_schedule = OncallSchedule.objects.filter(name=schedule_name).first()
+        if oncall_schedule is not None:
+            coverage, _ = ScheduleCoverage.objects.get_or_create(schedule=oncall_schedule)
+            coverage.services.set([by_name[name] for name in service_names if name in by_name])
     incident = Incident.objects.order_by("-detected_at").first()
     for row in VENDORS:
         vendor = Vendor.objects.create(

@@ -153,7 +153,8 @@ class SkillFlag(models.Model):
 
     subject = models.CharField(max_length=200, help_text="What is flagged: kind, service and person or shift.")
     kind = models.CharField(max_length=16, choices=FlagKind.choices)
-    service = models.ForeignKey("incidents.Service", on_delete=models.CASCADE, related_name="+")
+    service = models.ForeignKey("incidents.Service", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    schedule = models.ForeignKey("oncall.Schedule", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
@@ -173,7 +174,24 @@ class SkillFlag(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()}: {self.service}"
+        return f"{self.get_kind_display()}: {self.detail}"
+
+
+class ScheduleCoverage(models.Model):
+    """The services an on-call schedule answers for: its shifts need a current skill on each.
+
+    A schedule without coverage answers for every service.
+    """
+
+    schedule = models.OneToOneField("oncall.Schedule", on_delete=models.CASCADE, related_name="coverage")
+    services = models.ManyToManyField("incidents.Service", blank=True, related_name="+")
+    history = HistoricalRecords(m2m_fields=[])
+
+    class Meta:
+        verbose_name_plural = "schedule coverage"
+
+    def __str__(self) -> str:
+        return f"Coverage of {self.schedule}"
 
 
 class Vendor(models.Model):

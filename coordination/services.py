@@ -23,6 +23,7 @@ from coordination.models import (
     MeetingKind,
     MeetingSchedule,
     Notice,
+    ScheduleCoverage,
     Skill,
     SkillFlag,
     Vendor,
@@ -248,32 +249,42 @@ def current_flags(now: datetime) -> dict[str, dict[str, Any]]:
             flags[f"{FlagKind.UNDERSTAFFED}:{service.pk}"] = {
                 "kind": FlagKind.UNDERSTAFFED,
                 "service": service,
+                "schedule": None,
                 "user": None,
                 "shift_start": None,
                 "detail": f"{service.name}: {len(trained)} trained (at least {MINIMUM_TRAINED} needed).",
             }
     end = clock.after(now, SHIFT_LOOKAHEAD)
+    coverage = {
+        row.schedule_id: {service.pk for service in row.services.all()}
+        for row in ScheduleCoverage.objects.prefetch_related("services")
+    }
+    every_service = {service.pk for service in services}
     for schedule in oncall_selectors.schedules():
+        covered = [service for service in services if service.pk in coverage.get(schedule.pk, every_service)]
+        # One flag per person and schedule (not per shift): their first shift lacking a skill names it.
+        first_gap: dict[int, tuple[Any, Any, list[str]]] = {}
         for shift in oncall_selectors.shifts_between(schedule, now, end):
-            if shift.start < now:
-                continue  # a shift under way was flagged before it began
+            if shift.start <= now or shift.user.pk in first_gap:
+                continue  # a shift under way (clipped to now) was flagged before it began
             day = clock.local_date(shift.start)
             held = {s.service_id for s in skills if s.user_id == shift.user.pk and is_current(s, day)}
-            for service in services:
-                if service.pk in held:
-                    continue
-                subject = f"{FlagKind.SHIFT_GAP}:{service.pk}:{shift.user.pk}:{shift.start.isoformat()}"
-                local_start = shift.start.astimezone(clock.portal_zone())
-                flags[subject] = {
-                    "kind": FlagKind.SHIFT_GAP,
-                    "service": service,
-                    "user": shift.user,
-                    "shift_start": shift.start,
-                    "detail": (
-                        f"{shift.user.get_username()} is {shift.role} on {schedule.name} from "
-                        f"{local_start:%a %d %b %H:%M} without a current {service.name} skill."
-                    )[:300],
-                }
+            missing = [service.name for service in covered if service.pk not in held]
+            if missing:
+                first_gap[shift.user.pk] = (shift.user, shift, missing)
+        for user, shift, missing in first_gap.values():
+            local_start = shift.start.astimezone(clock.portal_zone())
+            flags[f"{FlagKind.SHIFT_GAP}:{schedule.pk}:{user.pk}"] = {
+                "kind": FlagKind.SHIFT_GAP,
+                "service": None,
+                "schedule": schedule,
+                "user": user,
+                "shift_start": shift.start,
+                "detail": (
+                    f"{user.get_username()} is {shift.role} on {schedule.name} from "
+                    f"{local_start:%a %d %b %H:%M} without a current skill on {', '.join(missing)}."
+                )[:300],
+            }
     return flags
 
 
@@ -295,6 +306,7 @@ def skill_flags_sweep(*, now: datetime | None = None) -> tuple[int, int]:
                 defaults={
                     "kind": flag["kind"],
                     "service": flag["service"],
+                    "schedule": flag["schedule"],
                     "user": flag["user"],
                     "shift_start": flag["shift_start"],
                     "detail": flag["detail"],
