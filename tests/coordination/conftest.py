@@ -9,8 +9,7 @@ import pytest
 from django.contrib.auth.models import Group
 
 from changes.models import ChangeRequest
-from checklists.models import ChecklistTemplate
-from checklists.models import ChecklistRun
+from checklists.models import ChecklistRun, ChecklistTemplate
 from coordination.models import MeetingSchedule
 from incidents.models import Incident, Service, Severity
 from opsportal.roles import Role
@@ -36,9 +35,7 @@ def schedules(db: Any) -> dict[str, MeetingSchedule]:
         "quarterly": ("Quarterly business review", time(10), 120),
     }
     return {
-        kind: MeetingSchedule.objects.create(
-            key=kind, kind=kind, name=name, time_of_day=at, duration_minutes=minutes
-        )
+        kind: MeetingSchedule.objects.create(key=kind, kind=kind, name=name, time_of_day=at, duration_minutes=minutes)
         for kind, (name, at, minutes) in defaults.items()
     }
 
@@ -115,17 +112,26 @@ def morning(db: Any, utc: Any, make_user: Any) -> dict[str, Any]:
         # Runs: missed after the last standup (listed), missed before it (not), overdue now (listed),
         # due later today (not), completed (not).
         "missed_after": _run(
-            evening_checks, tuesday, "missed", due_at=datetime(2026, 3, 10, 17, 0, tzinfo=UTC),
+            evening_checks,
+            tuesday,
+            "missed",
+            due_at=datetime(2026, 3, 10, 17, 0, tzinfo=UTC),
             missed_at=datetime(2026, 3, 10, 18, 0, tzinfo=UTC),
         ),  # fmt: skip
         "missed_before": _run(
-            morning_checks, tuesday, "missed", due_at=datetime(2026, 3, 10, 7, 0, tzinfo=UTC),
+            morning_checks,
+            tuesday,
+            "missed",
+            due_at=datetime(2026, 3, 10, 7, 0, tzinfo=UTC),
             missed_at=datetime(2026, 3, 10, 8, 0, tzinfo=UTC),
         ),  # fmt: skip
         "overdue": _run(morning_checks, wednesday, "in_progress", due_at=datetime(2026, 3, 11, 8, 0, tzinfo=UTC)),
         "not_due": _run(evening_checks, wednesday, "open", due_at=datetime(2026, 3, 11, 17, 0, tzinfo=UTC)),
         "completed": _run(
-            weekly_review, date(2026, 3, 9), "completed", due_at=datetime(2026, 3, 10, 9, 0, tzinfo=UTC),
+            weekly_review,
+            date(2026, 3, 9),
+            "completed",
+            due_at=datetime(2026, 3, 10, 9, 0, tzinfo=UTC),
             completed_at=datetime(2026, 3, 10, 8, 0, tzinfo=UTC),
         ),  # fmt: skip
         # Changes: in today's window (listed, one from last night into today), tomorrow (not), cancelled (not).
@@ -136,9 +142,7 @@ def morning(db: Any, utc: Any, make_user: Any) -> dict[str, Any]:
             "Database failover drill", datetime(2026, 3, 10, 23, 0, tzinfo=UTC), 2, "implementation", requester
         ),
         "tomorrow": _change("Rotate certificates", datetime(2026, 3, 12, 9, 0, tzinfo=UTC), 1, "planning", requester),
-        "cancelled": _change(
-            "Cancelled upgrade", datetime(2026, 3, 11, 10, 0, tzinfo=UTC), 1, "cancelled", requester
-        ),
+        "cancelled": _change("Cancelled upgrade", datetime(2026, 3, 11, 10, 0, tzinfo=UTC), 1, "cancelled", requester),
     }
     Service.objects.get_or_create(name="Payments")
     return rows

@@ -73,7 +73,9 @@ class TestOtherAgendas:
         )
         ActionItem.objects.create(review=review, description="Add an alert", owner=owner, due_date=date(2026, 3, 10))
         ActionItem.objects.create(review=review, description="Later", owner=owner, due_date=date(2026, 4, 30))
-        meeting, _ = meeting_open(schedule=schedules["weekly"], day=date(2026, 3, 9), now=datetime(2026, 3, 9, 9, tzinfo=UTC))
+        meeting, _ = meeting_open(
+            schedule=schedules["weekly"], day=date(2026, 3, 9), now=datetime(2026, 3, 9, 9, tzinfo=UTC)
+        )
         agenda = meeting.agenda
         assert [row["title"] for row in agenda["changes"]] == [
             "Database failover drill", "Patch the load balancer", "Rotate certificates",
@@ -84,13 +86,17 @@ class TestOtherAgendas:
     def test_quarterly_lists_open_risks(self, morning, schedules):
         morning["patch_today"].risk = "high"
         morning["patch_today"].save(update_fields=["risk"])
-        meeting, _ = meeting_open(schedule=schedules["quarterly"], day=date(2026, 4, 1), now=datetime(2026, 4, 1, 9, tzinfo=UTC))
+        meeting, _ = meeting_open(
+            schedule=schedules["quarterly"], day=date(2026, 4, 1), now=datetime(2026, 4, 1, 9, tzinfo=UTC)
+        )
         risks = meeting.agenda["risks"]
         assert [row["title"] for row in risks["changes"]] == ["Patch the load balancer"]
         assert [row["title"] for row in risks["incidents"]] == ["Payments down"]  # P1 open; the P2 is not a P0/P1
         assert meeting.agenda["report"]["period"] == "Q1 2026"
 
     def test_monthly_shows_the_report_headline(self, schedules, utc):
-        meeting, _ = meeting_open(schedule=schedules["monthly"], day=date(2026, 3, 2), now=datetime(2026, 3, 2, 9, tzinfo=UTC))
+        meeting, _ = meeting_open(
+            schedule=schedules["monthly"], day=date(2026, 3, 2), now=datetime(2026, 3, 2, 9, tzinfo=UTC)
+        )
         assert meeting.agenda["report"]["period"] == "February 2026"
         assert "summary" in meeting.agenda["report"]

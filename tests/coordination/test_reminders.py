@@ -80,7 +80,9 @@ class TestSkillFlags:
             Skill.objects.create(user=user, service=payments, trained_on=date(2026, 1, 1))
         Skill.objects.create(user=team["alice"], service=search, trained_on=date(2026, 1, 1))
         Skill.objects.create(user=team["manager"], service=search, trained_on=date(2026, 1, 1))
-        schedule = Schedule.objects.create(name="Platform", time_zone="UTC", created_at=datetime(2026, 1, 5, tzinfo=UTC))
+        schedule = Schedule.objects.create(
+            name="Platform", time_zone="UTC", created_at=datetime(2026, 1, 5, tzinfo=UTC)
+        )
         layer = Layer.objects.create(schedule=schedule, shift_days=7, handoff_time=time(9), starts_on=date(2026, 3, 2))
         LayerMember.objects.create(layer=layer, user=team["alice"], position=0)
         LayerMember.objects.create(layer=layer, user=team["bob"], position=1)
