@@ -117,14 +117,14 @@ def morning(db: Any, utc: Any, make_user: Any) -> dict[str, Any]:
             "missed",
             due_at=datetime(2026, 3, 10, 17, 0, tzinfo=UTC),
             missed_at=datetime(2026, 3, 10, 18, 0, tzinfo=UTC),
-        ),  # fmt: skip
+        ),
         "missed_before": _run(
             morning_checks,
             tuesday,
             "missed",
             due_at=datetime(2026, 3, 10, 7, 0, tzinfo=UTC),
             missed_at=datetime(2026, 3, 10, 8, 0, tzinfo=UTC),
-        ),  # fmt: skip
+        ),
         "overdue": _run(morning_checks, wednesday, "in_progress", due_at=datetime(2026, 3, 11, 8, 0, tzinfo=UTC)),
         "not_due": _run(evening_checks, wednesday, "open", due_at=datetime(2026, 3, 11, 17, 0, tzinfo=UTC)),
         "completed": _run(
@@ -133,7 +133,7 @@ def morning(db: Any, utc: Any, make_user: Any) -> dict[str, Any]:
             "completed",
             due_at=datetime(2026, 3, 10, 9, 0, tzinfo=UTC),
             completed_at=datetime(2026, 3, 10, 8, 0, tzinfo=UTC),
-        ),  # fmt: skip
+        ),
         # Changes: in today's window (listed, one from last night into today), tomorrow (not), cancelled (not).
         "patch_today": _change(
             "Patch the load balancer", datetime(2026, 3, 11, 14, 0, tzinfo=UTC), 2, "planning", requester

@@ -36,7 +36,7 @@ def _meetings(schedule, count, start=date(2026, 3, 2)):
                     "changes": [],
                     "oncall": [],
                 },
-            )  # fmt: skip
+            )
         )
     return rows
 
