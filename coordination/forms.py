@@ -24,7 +24,11 @@ class DateInput(forms.DateInput):
 
 class MinutesForm(forms.Form):
     minutes = forms.CharField(
-        max_length=MAX_MINUTES, required=False, widget=forms.Textarea(attrs={"rows": 8}), strip=False
+        label="What was said and decided",
+        max_length=MAX_MINUTES,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        strip=False,
     )
 
 
