@@ -48,10 +48,10 @@ class TestCoordinationPagesInABrowser:
                 page.goto(f"{page.base_url}{url or meeting.get_absolute_url()}")
                 assert page.evaluate("document.documentElement.scrollWidth") <= width, (name, suffix)
                 screenshot(page, f"coordination-{name}-{suffix}")
-        page.goto(f"{page.base_url}{meeting.get_absolute_url()}")
-        assert page.locator('[data-testid="agenda-incidents"] li').count() == 2
-        assert page.locator('[data-testid="agenda-runs"] li').count() == 2
-        assert page.locator('[data-testid="agenda-changes"] li').count() == 2
-        page.goto(f"{page.base_url}/skills/")
-        assert "Payments: 1 trained" in page.inner_text('[data-testid="skill-flags"]')
+                if name == "meeting" and suffix == "desktop":
+                    assert page.locator('[data-testid="agenda-incidents"] li').count() == 2
+                    assert page.locator('[data-testid="agenda-runs"] li').count() == 2
+                    assert page.locator('[data-testid="agenda-changes"] li').count() == 2
+                if name == "skills" and suffix == "desktop":
+                    assert "Payments: 1 trained" in page.inner_text('[data-testid="skill-flags"]')
         assert page.outside_requests == []
