@@ -89,10 +89,10 @@ def seed(context: DemoContext) -> str:
             cadence.meeting_dates(today - timedelta(days=lookback), today, schedule.kind, weekday=schedule.weekday)
         )
         for day in days[-4:]:
-            starts = services.meeting_starts_at(schedule, day)
-            if clock.before(starts, services.OPEN_LEAD) > context.now:
+            opens = clock.before(services.meeting_starts_at(schedule, day), services.OPEN_LEAD)
+            if opens > context.now:
                 continue
-            _meeting, created = services.meeting_open(schedule=schedule, day=day, now=context.now)
+            _meeting, created = services.meeting_open(schedule=schedule, day=day, now=opens)
             opened += created
     standup = Meeting.objects.filter(kind="standup").order_by("-date").first()
     if standup is not None:
