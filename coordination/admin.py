@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
 from coordination.models import (
@@ -22,7 +25,10 @@ from opsportal.admin import ReadOnlyAdmin, ReadOnlyInline
 class MeetingScheduleAdmin(SimpleHistoryAdmin):
     list_display = ["name", "kind", "time_of_day", "weekday", "duration_minutes", "is_active"]
     list_filter = ["kind", "is_active"]
-    readonly_fields = ["key", "kind"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        # The import finds a schedule by its key and builds its agenda by its kind: fixed once made.
+        return ["key", "kind"] if obj is not None else []
 
 
 class MeetingActionItemInline(ReadOnlyInline):

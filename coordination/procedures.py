@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 
 from coordination.models import DEFAULT_DURATIONS, DEFAULT_TIMES, MeetingKind, MeetingSchedule
+from coordination.services import meeting_schedule_reactivate, meeting_schedules_retire
 from opsportal.procedures.document import Entry, ProcedureError, Section
 from opsportal.procedures.provenance import imported_row_apply
 from opsportal.procedures.registry import LoadResult, register_loader
@@ -54,7 +55,12 @@ def _purpose(text: str) -> str:
     return (purpose[:1].upper() + purpose[1:])[:300]
 
 
-@register_loader("coordination.meetings", claims=_is_meetings_section, order=70)
+def retire_meeting_schedules(keep: set[str]) -> LoadResult:
+    """Deactivate the schedules of cadences the document no longer lists."""
+    return meeting_schedules_retire(keep=keep)
+
+
+@register_loader("coordination.meetings", claims=_is_meetings_section, order=70, retire=retire_meeting_schedules)
 def load_meeting_schedules(section: Section) -> LoadResult:
     """Create or update one meeting schedule per bullet that names a cadence."""
     result = LoadResult()
@@ -67,9 +73,11 @@ def load_meeting_schedules(section: Section) -> LoadResult:
         if kind in seen:
             raise ProcedureError(entry.line, f"a second {kind.label.lower()} (the first is on line {seen[kind]}).")
         seen[kind] = entry.line
+        source_key = f"coordination.meeting:{kind}"
+        meeting_schedule_reactivate(source_key=source_key)
         imported_row_apply(
             model=MeetingSchedule,
-            source_key=f"coordination.meeting:{kind}",
+            source_key=source_key,
             values={"name": DEFAULT_NAMES[kind], "purpose": _purpose(entry.text), "kind": kind},
             natural={"key": kind.value},
             create_values={

@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -30,8 +31,11 @@ from coordination.models import (
 )
 from opsportal import clock
 from opsportal.errors import Conflict
+from opsportal.models import ImportedRecord
 from opsportal.notifications import notification_send
 from opsportal.outbox import insert_once
+from opsportal.procedures.provenance import current_session
+from opsportal.procedures.registry import LoadResult
 from opsportal.roles import Role
 
 # A meeting opens (and its agenda is built) this long before it starts.
@@ -130,6 +134,32 @@ def meetings_open_due(*, now: datetime | None = None) -> list[Meeting]:
         if created:
             opened.append(meeting)
     return opened
+
+
+def meeting_schedules_retire(*, keep: set[str]) -> LoadResult:
+    """Deactivate the schedules the running import's loader made before and the document no longer lists.
+
+    Their meetings are kept; a later import that lists the cadence again reactivates the schedule.
+    """
+    session = current_session()
+    result = LoadResult()
+    content_type = ContentType.objects.get_for_model(MeetingSchedule)
+    gone = ImportedRecord.objects.filter(
+        loader=session.loader, content_type=content_type, retired_at__isnull=True
+    ).exclude(source_key__in=keep)
+    for record in gone.order_by("source_key"):
+        if MeetingSchedule.objects.filter(pk=record.object_id, is_active=True).update(is_active=False) == 1:
+            result.deactivated.append(f"meeting schedule {record.source_key} (no longer in “{record.heading}”)")
+        ImportedRecord.objects.filter(pk=record.pk).update(retired_at=session.now)
+    return result
+
+
+def meeting_schedule_reactivate(*, source_key: str) -> None:
+    """Reactivate the schedule of ``source_key`` if an earlier import retired it."""
+    record = ImportedRecord.objects.filter(source_key=source_key, retired_at__isnull=False).first()
+    if record is not None:
+        MeetingSchedule.objects.filter(pk=record.object_id).update(is_active=True)
+        ImportedRecord.objects.filter(pk=record.pk).update(retired_at=None)
 
 
 def meeting_minutes_save(*, meeting: Meeting, by: Any, minutes: str) -> Meeting:

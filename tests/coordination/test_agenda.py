@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -10,6 +11,7 @@ import time_machine
 from coordination.models import Meeting
 from coordination.services import meeting_open, meetings_open_due
 from incidents.models import ActionItem, PostIncidentReview
+from opsportal.roles import Role
 from tests.coordination.conftest import NOW, PREVIOUS_STANDUP
 
 
@@ -100,3 +102,38 @@ class TestOtherAgendas:
         )
         assert meeting.agenda["report"]["period"] == "February 2026"
         assert "summary" in meeting.agenda["report"]
+
+
+@pytest.mark.django_db
+class TestAgendaSources:
+    def test_a_standup_shows_the_oncall_handover_when_schedules_exist(self, morning, schedules, make_user):
+        from datetime import time
+
+        from oncall.models import Layer, LayerMember, Schedule
+
+        alice, bob = make_user("alice", Role.ONCALL), make_user("bob", Role.ONCALL)
+        schedule = Schedule.objects.create(
+            name="Platform", time_zone="UTC", created_at=datetime(2026, 1, 5, tzinfo=UTC)
+        )
+        layer = Layer.objects.create(schedule=schedule, shift_days=1, handoff_time=time(9), starts_on=date(2026, 3, 2))
+        LayerMember.objects.create(layer=layer, user=alice, position=0)
+        LayerMember.objects.create(layer=layer, user=bob, position=1)
+        meeting, _ = meeting_open(schedule=schedules["standup"], day=date(2026, 3, 11), now=NOW)
+        [row] = meeting.agenda["oncall"]
+        assert row["schedule"] == "Platform" and row["primary"] in {"alice", "bob"}
+        assert [handoff["at"] for handoff in row["handoffs_today"]] == ["2026-03-11T09:00:00Z"]
+
+    def test_a_weekly_meeting_lists_the_kpis_that_missed_their_target(self, schedules, utc):
+        from reporting.models import KpiDefinition, KpiMeasurement
+
+        uptime = KpiDefinition.objects.create(name="Uptime", slug="uptime", category="operations", unit="%",
+                                              target=Decimal("99.9"), direction="higher")  # fmt: skip
+        KpiDefinition.objects.create(name="Signups", slug="signups", category="operations", target=Decimal("10"))
+        KpiMeasurement.objects.create(kpi=uptime, date=date(2026, 3, 4), value=Decimal("99.5"))
+        meeting, _ = meeting_open(
+            schedule=schedules["weekly"], day=date(2026, 3, 9), now=datetime(2026, 3, 9, 9, tzinfo=UTC)
+        )
+        rows = meeting.agenda["kpis_off_target"]["rows"]
+        assert [(row["name"], row["value"], row["target"]) for row in rows if row["name"] in {"Uptime", "Signups"}] == [
+            ("Uptime", 99.5, 99.9)
+        ]  # Signups has no measurement: not off target

@@ -59,3 +59,12 @@ class TestMeetingScheduleImport:
             procedures_import(source=RESHAPED + "- Another daily standup meeting\n")
         assert error.value.line == 11
         assert MeetingSchedule.objects.count() == 0
+
+    def test_a_cadence_dropped_from_the_document_is_deactivated_and_comes_back(self):
+        procedures_import(source=RESHAPED)
+        without_monthly = RESHAPED.replace("- Monthly all hands to align on strategy\n", "")
+        report = procedures_import(source=without_monthly)
+        assert not MeetingSchedule.objects.get(kind="monthly").is_active
+        assert any("coordination.meeting:monthly" in row for row in report.deactivated)
+        procedures_import(source=RESHAPED)
+        assert MeetingSchedule.objects.get(kind="monthly").is_active
