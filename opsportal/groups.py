@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-PORTAL_APPS = ("opsportal", "checklists", "incidents", "changes", "reporting", "webhooks", "oncall")
+PORTAL_APPS = ("opsportal", "checklists", "incidents", "changes", "reporting", "webhooks", "oncall", "coordination")
 ADMIN_EXTRA_APPS = ("auth", "authtoken", "axes")
 
 

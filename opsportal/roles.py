@@ -27,6 +27,9 @@ AREA_ROLES: dict[str, tuple[Role, ...]] = {
     "changes": (Role.ONCALL, Role.MANAGER, Role.ADMIN),
     "reports": (Role.MANAGER, Role.ADMIN, Role.ONCALL, Role.OPS),
     "oncall": ALL_ROLES,
+    "meetings": ALL_ROLES,
+    "skills": ALL_ROLES,
+    "vendors": ALL_ROLES,
 }
 
 

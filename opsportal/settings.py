@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "reporting",
     "webhooks",
     "oncall",
+    "coordination",
 ]
 
 MIDDLEWARE = [
@@ -313,6 +314,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # At each handoff, send the incoming person the handover digest and the outgoing person's note:
     # one Handover row per schedule and handoff instant, written before the notification (exactly once).
     "oncall-handovers": {"task": "oncall.tasks.send_handovers", "schedule": timedelta(seconds=60)},
+    # Open each meeting an hour before it starts, with its agenda snapshot built from live data (one
+    # row per schedule and date, so never twice), and remind action items on their due date (once).
+    "coordination-open-meetings": {"task": "coordination.tasks.open_meetings", "schedule": timedelta(minutes=5)},
+    # Skills flags (a service with fewer than two trained, an on-call shift lacking a skill: managers told
+    # once per episode), skills expiring and vendor contracts ending within 30 days (each reminded once).
+    "coordination-reminders": {"task": "coordination.tasks.send_reminders", "schedule": timedelta(hours=1)},
 }
 
 # Webhook channel (webhooks/, README "Webhooks") ---------------------------------------------

@@ -20,6 +20,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("changes/", include("changes.api")),
     path("", include("reporting.api")),  # kpis/ and reports/
     path("", include("oncall.api")),  # schedules/
+    path("", include("coordination.api")),  # meetings/ and vendors/
 ]
 
 urlpatterns = [
@@ -39,6 +40,7 @@ urlpatterns = [
     path("reports/", include("reporting.urls")),
     path("oncall/handovers/", include("oncall.handover_urls")),
     path("oncall/", include("oncall.urls")),
+    path("", include("coordination.urls")),  # meetings/, skills/ and vendors/
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SchemaView.as_view(), name="schema"),

@@ -84,6 +84,11 @@ def api_records(db: Any, admin_user: Any, oncall_user: Any, manager_user: Any) -
         LayerInput(members=[manager_user], shift_days=1, handoff_time=time(0), starts_on=today, weekdays=[5, 6],
                    hours=(time(18), time(8)), role="backup"),
     ])  # fmt: skip
+    from coordination.models import MeetingSchedule, Vendor
+    from coordination.services import meeting_open
+
+    meeting_open(schedule=MeetingSchedule.objects.get(kind="standup"), day=today)
+    Vendor.objects.create(name="Stripe", support_contact="support@stripe.example", contract_end=today)
 
 
 @pytest.fixture
