@@ -23,30 +23,40 @@ from changes.models import (
 from opsportal.demo import DemoContext, register_seeder
 from opsportal.roles import Role
 
-SERVICES = ["api", "web", "billing", "search", "auth", "database", "cdn", "email", "reporting"]
+SERVICES = [
+    "api gateway",
+    "checkout",
+    "payments",
+    "search",
+    "authentication",
+    "database",
+    "cdn",
+    "e-mail delivery",
+    "reporting",
+]
 TITLES = [
     ("Upgrade PostgreSQL minor version", "database", "normal"),
-    ("Rotate TLS certificates", "cdn, web", "standard"),
+    ("Rotate TLS certificates", "cdn, checkout", "standard"),
     ("Deploy search ranking v2", "search", "normal"),
-    ("Hotfix: billing rounding error", "billing", "emergency"),
-    ("Enable rate limiting on public API", "api", "normal"),
-    ("Patch OpenSSL on web tier", "web", "emergency"),
+    ("Hotfix: billing rounding error", "payments", "emergency"),
+    ("Enable rate limiting on public API", "api gateway", "normal"),
+    ("Patch OpenSSL on web tier", "checkout", "emergency"),
     ("Add read replica for reporting", "database, reporting", "normal"),
-    ("Weekly dependency updates", "api, web", "standard"),
-    ("Migrate e-mail provider", "email", "normal"),
-    ("Increase auth session lifetime", "auth", "normal"),
+    ("Weekly dependency updates", "api gateway, checkout", "standard"),
+    ("Migrate e-mail provider", "e-mail delivery", "normal"),
+    ("Increase auth session lifetime", "authentication", "normal"),
     ("Purge CDN cache rules", "cdn", "standard"),
     ("Resize search cluster", "search", "normal"),
-    ("Emergency: revoke leaked API keys", "auth, api", "emergency"),
-    ("Schema change: invoices index", "billing, database", "normal"),
-    ("Roll out feature flag service", "api", "normal"),
+    ("Emergency: revoke leaked API keys", "authentication, api gateway", "emergency"),
+    ("Schema change: invoices index", "payments, database", "normal"),
+    ("Roll out feature flag service", "api gateway", "normal"),
 ]
 # The pre-approved standard changes: routine, well-rehearsed, low impact (never high risk with high impact).
 STANDARD_TEMPLATES = [
     {
         "name": "Rotate TLS certificates",
         "description": "Replace certificates before they expire, from the internal CA or the ACME client.",
-        "affected_services": "cdn, web",
+        "affected_services": "cdn, checkout",
         "implementation_plan": "1. Issue the new certificate\n2. Deploy it to the load balancers one at a time\n"
         "3. Check the expiry date served on every hostname",
         "rollback_plan": "Re-deploy the previous certificate, still valid until its expiry date.",
@@ -55,7 +65,7 @@ STANDARD_TEMPLATES = [
     {
         "name": "Weekly dependency updates",
         "description": "Patch-level dependency updates that passed CI and staging.",
-        "affected_services": "api, web",
+        "affected_services": "api gateway, checkout",
         "implementation_plan": "1. Merge the dependency pull request\n2. Deploy through the pipeline\n"
         "3. Watch error rates for 30 minutes",
         "rollback_plan": "Redeploy the previous release tag.",

@@ -205,6 +205,9 @@ class ChangeRequest(models.Model):
     affected_services = models.CharField(
         max_length=500, blank=True, help_text="Comma-separated service names, e.g. api, billing."
     )
+    # The same services incidents name (one Service model): written by the changes services
+    # from ``affected_services``, read by the service pages and the per-service failure rate.
+    linked_services = models.ManyToManyField("incidents.Service", blank=True, related_name="changes", editable=False)
     likelihood = models.CharField(max_length=8, choices=Level.choices, default=Level.LOW)
     impact = models.CharField(max_length=8, choices=Level.choices, default=Level.LOW)
     risk = models.CharField(max_length=8, choices=Level.choices, default=Level.LOW)

@@ -163,6 +163,16 @@ def calendar_changes(start: datetime, end: datetime) -> list[ChangeRequest]:
     )
 
 
+def next_scheduled_change(*, after: datetime) -> ChangeRequest | None:
+    """Return the first scheduled change whose window starts at or after ``after``, if any."""
+    return (
+        ChangeRequest.objects.filter(window_start__gte=after, window_end__isnull=False)
+        .exclude(status__in=CALENDAR_EXCLUDED)
+        .order_by("window_start", "pk")
+        .first()
+    )
+
+
 def scheduled_changes() -> QuerySet[ChangeRequest]:
     """Return every scheduled change for the iCalendar feed."""
     return (
@@ -198,8 +208,8 @@ class FailureRate:
         return self.failed / self.completed if self.completed else None
 
 
-def change_failure_rate(*, start: datetime, end: datetime) -> FailureRate:
-    """Return the change failure rate of changes completed in [start, end).
+def change_failure_rate(*, start: datetime, end: datetime, service: Any = None) -> FailureRate:
+    """Return the change failure rate of changes completed in [start, end) (on ``service`` if given).
 
     Completed: the change reached Closed or Failed in the period (``completed_at``).
     Failed: it ended Failed (a rollback or a failed implementation/verification), was
@@ -209,6 +219,8 @@ def change_failure_rate(*, start: datetime, end: datetime) -> FailureRate:
     completed = ChangeRequest.objects.filter(
         completed_at__gte=start, completed_at__lt=end, status__in=[ChangeStatus.CLOSED, ChangeStatus.FAILED]
     )
+    if service is not None:
+        completed = completed.filter(linked_services=service)
     caused_incident = Exists(ChangeIncidentLink.objects.filter(change=OuterRef("pk"), kind=IncidentLinkKind.CAUSED))
     completed = completed.annotate(caused_incident=caused_incident)
     failed_filter = Q(status=ChangeStatus.FAILED) | Q(close_code=CloseCode.UNSUCCESSFUL) | Q(caused_incident=True)

@@ -244,6 +244,7 @@ def change_create(
         for name, value in values.items():
             setattr(change, name, "" if value is None and name not in _NULLABLE else value)
         change.save()
+        change_services_link(change=change)
         _history(
             change, ChangeHistory.Kind.CREATED, by, f"Raised as a {change.get_change_type_display().lower()} change."
         )
@@ -253,6 +254,23 @@ def change_create(
 
 
 _NULLABLE = {"window_start", "window_end", "implementer", "freeze_override_by", "standard_template"}
+
+
+def change_services_link(*, change: ChangeRequest) -> None:
+    """Link ``change`` to the Service rows its ``affected_services`` name, creating missing ones.
+
+    Names match case-insensitively, so "API" on an incident and "api" on a change are one
+    service, followed across both on its service page.
+    """
+    from incidents.models import Service
+
+    rows = []
+    for name in change.services:
+        row = Service.objects.filter(name__iexact=name).first()
+        if row is None:
+            row, _ = Service.objects.get_or_create(name=name)
+        rows.append(row)
+    change.linked_services.set(rows)
 
 
 def change_update(
@@ -314,6 +332,8 @@ def change_update(
             locked.status, locked.status_changed_at = ChangeStatus.APPROVAL, timezone.now()
             locked.approved_at = locked.approved_by = None
         locked.save()
+        if "affected_services" in changed:
+            change_services_link(change=locked)
         if changed:
             _history(locked, ChangeHistory.Kind.EDITED, by, "Changed: " + ", ".join(sorted(changed)) + ".")
         if freeze_override_reason and "freeze_override_reason" in changed:

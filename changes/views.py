@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import calendar as calendar_module
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -23,6 +23,7 @@ from changes.models import (
     CalendarToken,
     ChangeRequest,
     ChangeStatus,
+    FreezeWindow,
     IncidentLinkKind,
     ProcessStep,
 )
@@ -274,26 +275,57 @@ def change_incidents_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _calendar_range(view: str, day: date) -> tuple[date, date]:
+    """Return the first day shown and the day after the last: a Monday-to-Sunday week, or the
+    whole weeks that hold the month (a month grid starts on a Monday and ends on a Sunday)."""
     if view == "month":
-        first = day.replace(day=1)
-        return first, first + timedelta(days=calendar_module.monthrange(day.year, day.month)[1])
+        first_of_month = day.replace(day=1)
+        last_of_month = first_of_month.replace(day=calendar_module.monthrange(day.year, day.month)[1])
+        first = first_of_month - timedelta(days=first_of_month.weekday())
+        after = last_of_month + timedelta(days=7 - last_of_month.weekday())
+        return max(first, CALENDAR_FIRST_DAY), min(after, CALENDAR_LAST_DAY + timedelta(days=1))
     monday = day - timedelta(days=day.weekday())
     return monday, monday + timedelta(days=7)
 
 
 # A page's weeks and the "next" link must stay inside the years Python's dates can hold.
-CALENDAR_FIRST_DAY = date(1970, 1, 1)
-CALENDAR_LAST_DAY = date(9998, 12, 31)
+CALENDAR_FIRST_DAY = date(1970, 1, 5)  # a Monday
+CALENDAR_LAST_DAY = date(9998, 12, 27)  # a Sunday
+
+
+def _local_midnight(day: date) -> datetime:
+    """Return local midnight opening ``day`` as a UTC instant (a DST day is 23 or 25 hours long)."""
+    return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone()).astimezone(UTC)
+
+
+def _calendar_day(day: date, *, month: int | None, today: date, changes: list[ChangeRequest],
+                  overlaps: dict[int, list[tuple[str, ChangeRequest]]], flags: dict[int, list[tuple[str, Any]]],
+                  freezes: list[FreezeWindow]) -> dict[str, Any]:  # fmt: skip
+    """Return one calendar cell: the changes and freeze windows that touch the local day."""
+    day_start, day_end = _local_midnight(day), _local_midnight(day + timedelta(days=1))
+    return {
+        "date": day,
+        "today": day == today,
+        "weekend": day.weekday() >= 5,
+        "outside": month is not None and day.month != month,
+        "changes": [
+            {"change": c, "overlaps": overlaps.get(c.pk, []), "incidents": flags.get(c.pk, []),
+             "frozen": [f for f in freezes if f.start < c.window_end and f.end > c.window_start],
+             "continues": c.window_start < day_start, "goes_on": c.window_end > day_end}
+            for c in changes if c.window_start and c.window_end and c.window_start < day_end and c.window_end > day_start
+        ],
+        "freezes": [f for f in freezes if f.start < day_end and f.end > day_start],
+    }  # fmt: skip
 
 
 @require_GET
 def calendar(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Show scheduled changes by week or month, flagging overlaps and freeze windows."""
+    """Show scheduled changes in a 7-day week or a month grid, with overlaps and freeze windows in place."""
     _require_area(request)
     view = request.GET.get("view", "week")
     if view not in ("week", "month"):
         view = "week"
-    day = timezone.localdate()
+    today = timezone.localdate()
+    day = today
     if request.GET.get("date"):
         try:
             day = date.fromisoformat(request.GET["date"])
@@ -304,44 +336,45 @@ def calendar(request: AuthenticatedHttpRequest) -> HttpResponse:
                 request,
                 f"The calendar shows {CALENDAR_FIRST_DAY.year} to {CALENDAR_LAST_DAY.year}; showing today instead.",
             )
-            day = timezone.localdate()
+            day = today
     first, after = _calendar_range(view, day)
-    zone = timezone.get_current_timezone()
-    start, end = datetime.combine(first, time.min, tzinfo=zone), datetime.combine(after, time.min, tzinfo=zone)
+    start, end = _local_midnight(first), _local_midnight(after)
     changes = selectors.calendar_changes(start, end)
     overlaps = selectors.change_overlaps(changes)
     flags = selectors.incident_flags(changes)
     freezes = selectors.freeze_windows_between(start, end)
-    days = []
-    current = first
-    while current < after:
-        day_start = datetime.combine(current, time.min, tzinfo=zone)
-        day_end = day_start + timedelta(days=1)
-        days.append(
-            {
-                "date": current,
-                "today": current == timezone.localdate(),
-                "changes": [
-                    {"change": c, "overlaps": overlaps.get(c.pk, []), "incidents": flags.get(c.pk, []),
-                     "frozen": [f for f in freezes if f.start < c.window_end and f.end > c.window_start]}
-                    for c in changes if c.window_start and c.window_end and c.window_start < day_end and c.window_end > day_start
-                ],
-                "freezes": [f for f in freezes if f.start < day_end and f.end > day_start],
-            }
-        )  # fmt: skip
-        current += timedelta(days=1)
-    step = timedelta(days=7) if view == "week" else timedelta(days=32)
-    previous = (first - timedelta(days=1)) if view == "month" else first - step
+    month = day.month if view == "month" else None
+    days = [
+        _calendar_day(first + timedelta(days=offset), month=month, today=today, changes=changes,
+                      overlaps=overlaps, flags=flags, freezes=freezes)
+        for offset in range((after - first).days)
+    ]  # fmt: skip
+    weeks = [days[index : index + 7] for index in range(0, len(days), 7)]
+    if view == "month":
+        period_first = day.replace(day=1)
+        period_last = period_first.replace(day=calendar_module.monthrange(day.year, day.month)[1])
+        previous = max(period_first - timedelta(days=1), CALENDAR_FIRST_DAY).replace(day=1)
+        following = min(period_last + timedelta(days=1), CALENDAR_LAST_DAY)
+    else:
+        period_first, period_last = first, after - timedelta(days=1)
+        previous = max(first - timedelta(days=7), CALENDAR_FIRST_DAY)
+        following = min(after, CALENDAR_LAST_DAY)
+    in_period = [c for c in changes if c.window_start and c.window_end
+                 and c.window_start < _local_midnight(period_last + timedelta(days=1))
+                 and c.window_end > _local_midnight(period_first)]  # fmt: skip
+    # The first change after this page (never one in the past): where "Next scheduled change" leads.
+    upcoming = selectors.next_scheduled_change(after=max(timezone.now(), end))
     token = CalendarToken.objects.filter(user=request.user).first()
     feed_url = absolute_url(f"{reverse('changes:calendar-feed')}?token={token.token}") if token else ""
     return render(
         request,
         "changes/calendar.html",
         {
-            "view": view, "days": days, "first": first, "last": after - timedelta(days=1),
-            "previous": previous.replace(day=1) if view == "month" else previous,
-            "next": after, "freezes": freezes, "feed_url": feed_url,
-            "show_empty_days": view == "week", "has_changes": bool(changes),
+            "view": view, "weeks": weeks, "weekdays": [d["date"] for d in days[:7]],
+            "first": period_first, "last": period_last, "previous": previous, "next": following,
+            "freezes": freezes, "feed_url": feed_url, "has_changes": bool(in_period),
+            "upcoming": upcoming, "upcoming_date": timezone.localtime(upcoming.window_start).date() if upcoming and upcoming.window_start else None,
+            "is_current": period_first <= today <= period_last,
         },
     )  # fmt: skip
 

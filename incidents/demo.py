@@ -55,7 +55,10 @@ def seed(context: DemoContext) -> str:
         return "incident history exists already"
     _ensure_severities()
     severities = {severity.code: severity for severity in Severity.objects.all()}
-    services = [Service.objects.get_or_create(name=name)[0] for name in SERVICES]
+    # Case-insensitive: a change naming "api gateway" may have added the service already.
+    services = [
+        Service.objects.filter(name__iexact=name).first() or Service.objects.create(name=name) for name in SERVICES
+    ]
     rng = random.Random(4)  # noqa: S311 - demo data, reproducible
     plan = [code for code, count in COUNTS.items() if code in severities for _ in range(count)]
     rng.shuffle(plan)

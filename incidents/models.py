@@ -224,7 +224,7 @@ class Holiday(models.Model):
 
 
 class Service(models.Model):
-    """A service an incident can affect."""
+    """A service incidents affect and changes touch (one model for both, with a page of its own)."""
 
     name = models.CharField(max_length=120, unique=True)
     description = models.TextField(blank=True)
@@ -235,6 +235,9 @@ class Service(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("services:detail", args=[self.pk])
 
 
 class IncidentStatus(models.TextChoices):

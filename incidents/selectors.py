@@ -21,6 +21,7 @@ from incidents.models import (
     Incident,
     IncidentStatus,
     PostIncidentReview,
+    Service,
     TimelineEntry,
 )
 from opsportal import clock
@@ -197,3 +198,11 @@ def incident_list_version(queryset: QuerySet[Incident]) -> tuple[Any, ...]:
         assigned=Count("assignee"),
     )
     return (version.pop("count"), tuple(version.values()))
+
+
+def services_with_counts() -> QuerySet[Service]:
+    """Return every service with its open-incident and incident counts, by name."""
+    return Service.objects.annotate(
+        open_incidents=Count("incidents", filter=Q(incidents__status__in=OPEN_STATUSES), distinct=True),
+        all_incidents=Count("incidents", distinct=True),
+    ).order_by("name")

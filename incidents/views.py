@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -25,8 +26,8 @@ from incidents.forms import (
     SeverityForm,
 )
 from incidents.lifecycle import BY_ACTION
-from incidents.models import ActionItem, Incident, PostIncidentReview
-from opsportal import live
+from incidents.models import OPEN_STATUSES, ActionItem, Incident, PostIncidentReview, Service
+from opsportal import clock, live
 from opsportal.errors import Conflict
 from opsportal.today import TodaySection, register_today_section
 
@@ -283,3 +284,46 @@ def today_section(request: HttpRequest) -> TodaySection | None:
         area=AREA, title="Incidents", template="incidents/_today.html", link="/incidents/",
         context={"needing": needing, "at_risk": at_risk_list, "can_declare": rules.may_declare(request.user)},
     )  # fmt: skip
+
+
+# Service pages: one Service model shared by incidents and changes -----------------------------
+
+SERVICE_RECENT = 10  # incidents and changes listed on a service page; the lists link to the rest
+SERVICE_FAILURE_DAYS = 90  # the change failure rate's window on a service page
+
+
+@require_GET
+def service_list(request: HttpRequest) -> HttpResponse:
+    """List the services incidents and changes name, with their open incidents."""
+    rules.require(rules.may_view(request.user), rules.VIEW_DENIED)
+    page = Paginator(selectors.services_with_counts(), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "incidents/service_list.html", {"page": page, "query": ""})
+
+
+@require_GET
+def service_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show one service: its incidents, its changes and their failure rate (to those who see changes)."""
+    rules.require(rules.may_view(request.user), rules.VIEW_DENIED)
+    service = get_object_or_404(Service, pk=pk)
+    incidents = selectors.incident_list(filters={"service": str(service.pk)})
+    context: dict[str, Any] = {
+        "service": service,
+        "incidents": list(incidents[:SERVICE_RECENT]),
+        "incident_count": incidents.count(),
+        "open_count": incidents.filter(status__in=OPEN_STATUSES).count(),
+        "shows_changes": may_view_changes(request.user),
+    }
+    if context["shows_changes"]:
+        from changes import selectors as change_selectors
+
+        changes = service.changes.select_related("requester").order_by("-pk")
+        now = timezone.now()
+        context.update(
+            changes=list(changes[:SERVICE_RECENT]),
+            change_count=changes.count(),
+            failure=change_selectors.change_failure_rate(
+                start=clock.before(now, timedelta(days=SERVICE_FAILURE_DAYS)), end=now, service=service
+            ),
+            failure_days=SERVICE_FAILURE_DAYS,
+        )
+    return render(request, "incidents/service_detail.html", context)

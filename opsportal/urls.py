@@ -36,6 +36,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("checklists/", include("checklists.urls")),
     path("incidents/", include("incidents.urls")),
+    path("services/", include("incidents.service_urls")),
     path("changes/", include("changes.urls")),
     path("reports/", include("reporting.urls")),
     path("oncall/handovers/", include("oncall.handover_urls")),

@@ -133,3 +133,47 @@ class TestCalendarPage:
         # session, user, groups, changes, freezes, token (+ savepoints the client adds)
         with django_assert_max_num_queries(8):
             client.get("/changes/calendar/?view=month&date=2026-12-01")
+
+
+@pytest.mark.django_db
+class TestCalendarGrids:
+    def _cells(self, body: str) -> list[str]:
+        import re
+
+        return re.findall(r'data-date="(\d{4}-\d{2}-\d{2})"', body)
+
+    def test_a_week_is_seven_days_from_monday(self, client_for, oncall_user):
+        body = client_for(oncall_user).get("/changes/calendar/?view=week&date=2026-12-09").content.decode()
+        assert self._cells(body) == [f"2026-12-{day:02d}" for day in range(7, 14)]
+        assert body.count('scope="col"') == 7
+
+    def test_a_month_is_its_whole_weeks_monday_to_sunday(self, client_for, oncall_user):
+        body = client_for(oncall_user).get("/changes/calendar/?view=month&date=2026-12-20").content.decode()
+        cells = self._cells(body)
+        assert cells[0] == "2026-11-30" and cells[-1] == "2027-01-03" and len(cells) == 35
+        assert "December 2026" in body
+
+    def test_a_freeze_shows_in_the_days_it_covers(self, client_for, oncall_user):
+        FreezeWindow.objects.create(
+            name="Year-end freeze", start=datetime(2026, 12, 24, tzinfo=UTC), end=datetime(2026, 12, 27, tzinfo=UTC)
+        )
+        body = client_for(oncall_user).get("/changes/calendar/?view=month&date=2026-12-01").content.decode()
+        assert body.count('data-testid="calendar-freeze"') == 3  # 24, 25 and 26 December
+
+    def test_an_empty_period_offers_the_next_scheduled_change(self, client_for, oncall_user, make_change):
+        start = timezone.now() + timedelta(days=60)
+        later = make_change(title="Move the database", window_start=start, window_end=start + timedelta(hours=1))
+        body = client_for(oncall_user).get("/changes/calendar/").content.decode()
+        assert "No changes scheduled this week." in body
+        day = timezone.localtime(start).date()
+        assert f'Next scheduled change: <a href="?view=week&amp;date={day:%Y-%m-%d}">' in " ".join(body.split())
+        assert f"{later.reference} Move the database" in body
+
+    def test_a_dst_day_holds_the_changes_of_its_25_hours(self, client_for, oncall_user, make_change, settings):
+        settings.TIME_ZONE = "Europe/London"
+        # 25 October 2026 is 25 hours long in London; a change at 23:30 local (23:30 UTC) is that day's.
+        late = datetime(2026, 10, 25, 23, 30, tzinfo=UTC)
+        make_change(title="Late change", window_start=late, window_end=late + timedelta(minutes=20))
+        body = client_for(oncall_user).get("/changes/calendar/?view=week&date=2026-10-25").content.decode()
+        sunday = body.split('data-date="2026-10-25"')[1].split("</td>")[0]
+        assert "Late change" in sunday
