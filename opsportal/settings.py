@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from celery.beat import BeatLazyFunc
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -72,6 +73,7 @@ INSTALLED_APPS = [
     "reporting",
     "webhooks",
     "oncall",
+    "compliance",
 ]
 
 MIDDLEWARE = [
@@ -313,6 +315,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # At each handoff, send the incoming person the handover digest and the outgoing person's note:
     # one Handover row per schedule and handoff instant, written before the notification (exactly once).
     "oncall-handovers": {"task": "oncall.tasks.send_handovers", "schedule": timedelta(seconds=60)},
+    # Nightly (02:30 UTC): apply the retention rules in batches, deleting or anonymising what is past
+    # its period. Idempotent and resumable: a run killed mid-way is finished by the next one.
+    "compliance-retention": {"task": "compliance.tasks.apply_retention", "schedule": crontab(hour=2, minute=30)},
 }
 
 # Webhook channel (webhooks/, README "Webhooks") ---------------------------------------------

@@ -39,6 +39,7 @@ urlpatterns = [
     path("reports/", include("reporting.urls")),
     path("oncall/handovers/", include("oncall.handover_urls")),
     path("oncall/", include("oncall.urls")),
+    path("compliance/", include("compliance.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SchemaView.as_view(), name="schema"),
