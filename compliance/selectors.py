@@ -37,7 +37,7 @@ def personal_data_for(user: Any) -> dict[str, Any]:
     from reporting.models import KpiMeasurement, ReportDelivery
 
     pk = user.pk
-    item_fields = ("id", "run_id", "run__name", "text", "done", "done_at", "note", "problem_note", "problem_at")
+    item_fields = ("id", "run_id", "run__name", "text", "done_at", "note", "problem", "problem_note", "problem_at")
     incident_fields = ("id", "title", "status", "declared_at", "declared_by_id", "assignee_id", "acknowledged_by_id")
     change_fields = ("id", "title", "status", "created_at", "requester_id", "implementer_id", "approved_by_id",
                      "approved_at", "freeze_override_by_id", "freeze_override_reason")  # fmt: skip

@@ -26,7 +26,10 @@ DEFAULT_DAYS = {
 @pytest.fixture
 def retention_rules(db: Any) -> dict[str, RetentionRule]:
     """Return the default rules by kind (get_or_create: a transactional test flushes the migration's rows)."""
-    return {kind: RetentionRule.objects.get_or_create(kind=kind, defaults={"days": days})[0] for kind, days in DEFAULT_DAYS.items()}
+    return {
+        kind: RetentionRule.objects.get_or_create(kind=kind, defaults={"days": days})[0]
+        for kind, days in DEFAULT_DAYS.items()
+    }
 
 
 @pytest.fixture
@@ -58,8 +61,12 @@ def closed_incident(severity: Any) -> Callable[..., Any]:
             users_affected=120,
             **fields,
         )
-        TimelineEntry.objects.create(incident=incident, kind="declared", created_at=detected, text="Declared as P1 High.")
-        TimelineEntry.objects.create(incident=incident, kind="note", created_at=detected, text="Jane Roe: jane@example.org")
+        TimelineEntry.objects.create(
+            incident=incident, kind="declared", created_at=detected, text="Declared as P1 High."
+        )
+        TimelineEntry.objects.create(
+            incident=incident, kind="note", created_at=detected, text="Jane Roe: jane@example.org"
+        )
         TimelineEntry.objects.create(incident=incident, kind="message", created_at=detected, text="Dear Jane, fixed.")
         return incident
 

@@ -67,7 +67,6 @@ class TestAnonymisationInBatches:
             assert ANONYMISED_TEXT not in texts
 
 
-
 @pytest.mark.django_db
 class TestOverlappingRuns:
     def test_two_runs_at_once_never_anonymise_a_record_twice(self, retention_rules, closed_incident):
@@ -222,7 +221,6 @@ class TestRetentionTask:
         closed_incident(OLD)
         with time_machine.travel(NOW, tick=False):
             assert apply_retention.apply().get() == 1
-
 
 
 @pytest.mark.django_db
