@@ -66,8 +66,8 @@ def _webhook_deliveries(cutoff: datetime) -> models.QuerySet:
 def _sessions(cutoff: datetime) -> models.QuerySet:
     from django.contrib.sessions.models import Session
 
-    # A session is written with expire_date = last use + SESSION_COOKIE_AGE: last used before the
-    # cutoff means it expires (or expired) before cutoff + SESSION_COOKIE_AGE.
+    # A session is written with expire_date = that moment + SESSION_COOKIE_AGE: last written before
+    # the cutoff means it expires (or expired) before cutoff + SESSION_COOKIE_AGE.
     return Session.objects.filter(expire_date__lt=cutoff + timedelta(seconds=settings.SESSION_COOKIE_AGE))
 
 
@@ -169,7 +169,7 @@ KINDS: dict[str, KindSpec] = {
             "creation (delivered or failed rows only)",
             [Source("webhook deliveries", _webhook_deliveries)],
         ),
-        KindSpec(RetentionKind.SESSIONS, "last use", [Source("sessions", _sessions)]),
+        KindSpec(RetentionKind.SESSIONS, "it was last written (sign-in)", [Source("sessions", _sessions)]),
         KindSpec(
             RetentionKind.LOGIN_ATTEMPTS,
             "the attempt",

@@ -155,11 +155,13 @@ def user_erase(*, user: Any, by: str = "command") -> ErasureLog:
     3. Remove what exists only for them to sign in or be reached: API and calendar tokens,
        their in-app notifications, login attempts under their old username.
     4. Where the portal itself wrote their username (timeline assignments, notifications to
-       others, webhook posts, handover digests, report snapshots' per-person rows), write
+       others, webhook posts, the admin's action log, handover digests, report snapshots'
+       per-person rows), write
        "former user <id>" instead. Free text people authored is left as written.
     5. Log it (``ErasureLog``, holding the id only).
     """
     from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+    from django.contrib.admin.models import LogEntry
     from rest_framework.authtoken.models import Token
 
     from changes.models import CalendarToken
@@ -214,6 +216,12 @@ def user_erase(*, user: Any, by: str = "command") -> ErasureLog:
             counts["webhook_deliveries"] = _scrub_rows(
                 WebhookDelivery.objects.filter(_text_contains(["subject", "body"], names)),
                 ["subject", "body"],
+                pattern,
+                label,
+            )
+            counts["admin_log"] = _scrub_rows(
+                LogEntry.objects.filter(_text_contains(["object_repr", "change_message"], names)),
+                ["object_repr", "change_message"],
                 pattern,
                 label,
             )

@@ -1,4 +1,4 @@
-"""/compliance/ in a real browser on desktop and phone: it renders, loads nothing from outside, fits a phone."""
+"""/compliance/ in a real browser on desktop and phone: renders, loads nothing from outside, breaks no CSP, fits a phone."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from django.utils import timezone
 from compliance.models import RetentionLog
 from opsportal.roles import Role
 from tests.conftest import browser_login, screenshot
+from tests.opsportal.test_browser_csp import _watch
 
 
 @pytest.mark.browser
@@ -22,6 +23,7 @@ class TestCompliancePageInABrowser:
                                             ("sessions", "delete", 88, True)]:  # fmt: skip
             RetentionLog.objects.create(kind=kind, action=action, days=90, cutoff=now, rows=rows, dry_run=dry_run,
                                         started_at=now - timedelta(minutes=5), finished_at=now)  # fmt: skip
+        console = _watch(page)
         browser_login(page, "maria.manager")
         page.goto(f"{page.base_url}/compliance/")
         assert page.locator('[data-testid="retention-log"] li').count() == 3
@@ -32,3 +34,5 @@ class TestCompliancePageInABrowser:
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
         screenshot(page, "compliance-phone")
         assert page.outside_requests == []
+        assert page.evaluate("window.__cspViolations") == []
+        assert console == []

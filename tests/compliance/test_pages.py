@@ -40,7 +40,9 @@ class TestComplianceIndex:
         assert "Personal details on closed incidents" in body
         assert 'href="/compliance/records/"' in body
 
-    def test_the_log_paginates_and_its_queries_do_not_grow_with_it(self, client_for, manager_user, django_assert_num_queries):
+    def test_the_log_paginates_and_its_queries_do_not_grow_with_it(
+        self, client_for, manager_user, django_assert_num_queries
+    ):
         client = client_for(manager_user)
         _log_rows(1)
         client.get("/compliance/")  # warm the session and the user's roles

@@ -25,6 +25,9 @@ NAME_PATTERN = re.compile("|".join(re.escape(name) for name in NAMES), re.IGNORE
 @pytest.fixture
 def world(make_user, ops_user, oncall_user, manager_user, admin_user, severity) -> dict[str, Any]:
     """Zelda, an on-call engineer, with a trace in every area of the portal."""
+    from django.contrib.admin.models import CHANGE, LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
     from changes.models import CalendarToken, ChangeHistory, ChangeRequest
     from checklists.models import ChecklistRun, ChecklistTemplate, RunItem
     from incidents.services import incident_assign, incident_declare, incident_note_add
@@ -67,6 +70,9 @@ def world(make_user, ops_user, oncall_user, manager_user, admin_user, severity) 
     notification_send(recipients=[zelda], key="to-zelda", subject="Your shift", email=False)
     notification_send(recipients=[manager_user], key="takeover-1", subject="zelda.quixote took over #1",
                       body="Ask zelda.quixote.", email=False)  # fmt: skip
+    LogEntry.objects.create(user=admin_user, content_type=ContentType.objects.get_for_model(zelda),
+                            object_id=str(zelda.pk), object_repr=str(zelda), action_flag=CHANGE,
+                            change_message="Changed email.")  # fmt: skip
     report, _ = report_build(period=period_containing("weekly", (now - timedelta(days=7)).date()))
     return {"zelda": zelda, "incident": incident, "note": note, "tick": tick, "change": change, "shift": shift,
             "override": override, "report": report, "schedule": schedule}  # fmt: skip
@@ -202,6 +208,8 @@ class TestErasedUserAppearsNowhere:
         manager = client_for(manager_user)
         for page in (f"/incidents/{incident.pk}/", f"/reports/{report.pk}/", f"/api/v1/incidents/{incident.pk}/"):
             assert NAME_PATTERN.search(manager.get(page).content.decode()), page
+        assert NAME_PATTERN.search(client_for(admin_user).get("/admin/").content.decode())  # the recent actions
+        client_for(manager_user)
 
         call_command("erase_user", "zelda.quixote", "--no-input")
 
