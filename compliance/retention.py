@@ -51,10 +51,13 @@ def _notifications(cutoff: datetime) -> models.QuerySet:
 
 
 def _report_emails(cutoff: datetime) -> models.QuerySet:
-    from reporting.models import ReportDelivery
+    from reporting.models import Report, ReportDelivery
 
-    # Only rows that were mailed: an unsent one is still the outbox's promise to send.
-    return ReportDelivery.objects.filter(emailed_at__isnull=False, created_at__lt=cutoff)
+    # Only rows that were mailed (an unsent one is still the outbox's promise to send), and only of
+    # reports a newer one of their kind has followed: the beat sweep re-publishes the last complete
+    # period every 15 minutes (a quarter's for up to three months), and a missing row would mail it again.
+    newer = Report.objects.filter(kind=OuterRef("report__kind"), period_start__gt=OuterRef("report__period_start"))
+    return ReportDelivery.objects.filter(emailed_at__isnull=False, created_at__lt=cutoff).filter(Exists(newer))
 
 
 def _webhook_deliveries(cutoff: datetime) -> models.QuerySet:
@@ -162,7 +165,9 @@ KINDS: dict[str, KindSpec] = {
     for spec in (
         KindSpec(RetentionKind.NOTIFICATIONS, "creation", [Source("notifications", _notifications)]),
         KindSpec(
-            RetentionKind.REPORT_EMAILS, "creation (mailed rows only)", [Source("report e-mails", _report_emails)]
+            RetentionKind.REPORT_EMAILS,
+            "creation (once mailed and a newer report of its kind is built)",
+            [Source("report e-mails", _report_emails)],
         ),
         KindSpec(
             RetentionKind.WEBHOOK_DELIVERIES,

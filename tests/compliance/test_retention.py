@@ -120,6 +120,26 @@ class TestDeletion:
         assert list(AccessAttempt.objects.values_list("user_agent", flat=True)) == ["new"]
         assert list(AccessLog.objects.values_list("user_agent", flat=True)) == ["new"]
 
+    def test_it_deletes_mailed_report_emails_only_once_a_newer_report_of_the_kind_exists(
+        self, retention_rules, manager_user
+    ):
+        from datetime import date
+
+        from reporting.models import Report, ReportDelivery
+
+        older, latest = (
+            Report.objects.create(kind="quarterly", period_start=start, period_end=end, built_at=NOW, data={})
+            for start, end in ((date(2025, 7, 1), date(2025, 9, 30)), (date(2025, 10, 1), date(2025, 12, 31)))
+        )
+        for report in (older, latest):
+            ReportDelivery.objects.create(report=report, recipient=manager_user, emailed_at=NOW - timedelta(days=100))
+        ReportDelivery.objects.update(created_at=NOW - timedelta(days=100))
+
+        retention_apply(now=NOW, kinds=["report_emails"])
+
+        # The latest quarter is still the one the beat sweep re-publishes: its row keeps it from mailing twice.
+        assert list(ReportDelivery.objects.values_list("report_id", flat=True)) == [latest.pk]
+
 
 @pytest.mark.django_db
 class TestDryRun:
