@@ -33,6 +33,13 @@ class TestCompliancePageInABrowser:
         page.goto(f"{page.base_url}/compliance/")
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
         screenshot(page, "compliance-phone")
+        page.click('a[href="/compliance/records/"]')
+        page.wait_for_load_state("networkidle")
+        assert page.locator('[data-testid="records-of-processing"] li').count() >= 10
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        screenshot(page, "compliance-records-phone")
+        page.set_viewport_size({"width": 1280, "height": 900})
+        screenshot(page, "compliance-records-desktop")
         assert page.outside_requests == []
         assert page.evaluate("window.__cspViolations") == []
         assert console == []
