@@ -57,7 +57,7 @@ class TestComplianceIndex:
 
 @pytest.mark.django_db
 class TestRecordsOfProcessing:
-    def test_it_reads_the_periods_from_the_retention_rules(self, client_for, admin_user):
+    def test_it_reads_the_periods_from_the_retention_rules(self, client_for, admin_user, retention_rules):
         RetentionRule.objects.filter(kind="closed_incidents").update(days=400)
         RetentionRule.objects.filter(kind="sessions").update(enabled=False)
         body = client_for(admin_user).get("/compliance/records/").content.decode()
