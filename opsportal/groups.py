@@ -10,7 +10,17 @@ from __future__ import annotations
 
 from typing import Any
 
-PORTAL_APPS = ("opsportal", "checklists", "incidents", "changes", "reporting", "webhooks", "oncall", "coordination")
+PORTAL_APPS = (
+    "opsportal",
+    "checklists",
+    "incidents",
+    "changes",
+    "reporting",
+    "webhooks",
+    "oncall",
+    "coordination",
+    "compliance",
+)
 ADMIN_EXTRA_APPS = ("auth", "authtoken", "axes")
 
 

@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from celery.beat import BeatLazyFunc
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -73,6 +74,7 @@ INSTALLED_APPS = [
     "webhooks",
     "oncall",
     "coordination",
+    "compliance",
 ]
 
 MIDDLEWARE = [
@@ -320,6 +322,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Skills flags (a service with fewer than two trained, an on-call shift lacking a skill: managers told
     # once per episode), skills expiring and vendor contracts ending within 30 days (each reminded once).
     "coordination-reminders": {"task": "coordination.tasks.send_reminders", "schedule": timedelta(hours=1)},
+    # Nightly (02:30 UTC): apply the retention rules in batches, deleting or anonymising what is past
+    # its period. Idempotent and resumable: a run killed mid-way is finished by the next one.
+    "compliance-retention": {"task": "compliance.tasks.apply_retention", "schedule": crontab(hour=2, minute=30)},
 }
 
 # Webhook channel (webhooks/, README "Webhooks") ---------------------------------------------

@@ -42,6 +42,7 @@ urlpatterns = [
     path("oncall/handovers/", include("oncall.handover_urls")),
     path("oncall/", include("oncall.urls")),
     path("", include("coordination.urls")),  # meetings/, skills/ and vendors/
+    path("compliance/", include("compliance.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SchemaView.as_view(), name="schema"),
