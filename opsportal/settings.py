@@ -394,6 +394,8 @@ SPECTACULAR_SETTINGS = {
         "IncidentStatusEnum": "incidents.models.IncidentStatus",
         "ReportKindEnum": "reporting.models.ReportKind",
         "IncidentLinkKindEnum": "changes.models.IncidentLinkKind",
+        "MeetingKindEnum": "coordination.models.MeetingKind",
+        "TimelineKindEnum": "incidents.models.TimelineKind",
     },
 }
 
