@@ -12,7 +12,7 @@ from opsportal.demo import DemoContext, seeders
 
 @pytest.mark.django_db
 class TestDemoSeeder:
-    def test_it_logs_one_dry_run_once(self):
+    def test_it_logs_one_dry_run_once(self, retention_rules):
         assert "compliance" in dict(seeders())
         context = DemoContext(users={}, now=timezone.now())
         assert "would go" in seed(context)

@@ -28,7 +28,9 @@ class TestComplianceIndex:
         assert 'href="/compliance/"' not in client.get("/").content.decode()
 
     @pytest.mark.parametrize("persona", ["manager_user", "admin_user"])
-    def test_managers_and_admins_see_the_log_the_rules_and_the_records(self, request, client_for, persona):
+    def test_managers_and_admins_see_the_log_the_rules_and_the_records(
+        self, request, client_for, persona, retention_rules
+    ):
         _log_rows(2)
         client = client_for(request.getfixturevalue(persona))
         response = client.get("/compliance/")
