@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -117,7 +117,8 @@ def search(user: Any, query: str) -> list[Page]:
         search_query = SearchQuery(query, config=SEARCH_CONFIG, search_type="websearch")
         ranked = (
             pages.filter(search_vector=search_query)
-            .annotate(rank=SearchRank("search_vector", search_query))
+            # F(): a plain name would be wrapped in to_tsvector() again, losing the stored weights.
+            .annotate(rank=SearchRank(F("search_vector"), search_query))
             .order_by("-rank", "title", "pk")
         )
         return list(ranked[:SEARCH_LIMIT])

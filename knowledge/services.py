@@ -228,7 +228,7 @@ def version_publish(*, version: PageVersion, by: Any) -> PageVersion:
     rules.require(rules.may_write(by), rules.WRITE_REFUSAL)
     now = timezone.now()
     with transaction.atomic():
-        page = Page.objects.select_for_update().select_related("published_version").get(pk=version.page_id)
+        page = Page.objects.select_for_update(of=("self",)).select_related("published_version").get(pk=version.page_id)
         if (
             version.published_at is not None
             or PageVersion.objects.filter(pk=version.pk, published_at__isnull=False).exists()
