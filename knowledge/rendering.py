@@ -11,6 +11,7 @@ Two locks, so one failing never lets script through:
 from __future__ import annotations
 
 import difflib
+import html
 from dataclasses import dataclass
 
 import nh3
@@ -30,9 +31,9 @@ _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typograp
 
 def render_markdown(text: str) -> str:
     """Return ``text`` (Markdown) as HTML that can be shown as is: no script, handler or unsafe link."""
-    html = _markdown.render(text or "")
+    rendered = _markdown.render(text or "")
     return nh3.clean(
-        html,
+        rendered,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=ALLOWED_SCHEMES,
@@ -43,7 +44,7 @@ def render_markdown(text: str) -> str:
 
 def plain_text(text: str) -> str:
     """Return the words of ``text`` without Markdown or HTML, for the search index and excerpts."""
-    return nh3.clean(render_markdown(text), tags=set()).replace("\n", " ").strip()
+    return " ".join(html.unescape(nh3.clean(render_markdown(text), tags=set())).split())
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,14 @@ def _may_read(context: Any) -> bool:
     return request is not None and rules.may_view(request.user)
 
 
+@register.filter
+def plain_text(markdown: str) -> str:
+    """Return the words of a Markdown text without its markup, for excerpts."""
+    from knowledge.rendering import plain_text as words
+
+    return words(markdown)
+
+
 @register.inclusion_tag("knowledge/_runbook_links.html", takes_context=True)
 def item_runbooks(context: Any, item: Any) -> dict[str, Any]:
     """Link the published runbooks of a run item's template item (one query per run, cached on it)."""
