@@ -23,11 +23,7 @@ TEMPLATE_KEY = "knowledge-content-quality"
 
 def claims_content_quality(section: Section) -> bool:
     """Return True for a leaf section of content quality standards with list entries."""
-    return (
-        not section.children
-        and bool(section.entries)
-        and section.has_title("content quality", "documentation standards", "content standards")
-    )
+    return not section.children and bool(section.entries) and section.has_title("content quality")
 
 
 def retire_content_quality(keep: set[str]) -> LoadResult:

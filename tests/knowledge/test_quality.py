@@ -97,3 +97,16 @@ class TestSelfReviewOverApi:
         RunItem.objects.filter(run=run).update(done_by=oncall_user)  # e.g. a tick from before the rule
         with pytest.raises(services.NotReviewed, match="its author ticked"):
             services.version_publish(version=draft, by=ops_user)
+
+
+@pytest.mark.django_db
+class TestImportProcedures:
+    def test_the_bundled_document_creates_the_quality_checklist_once(self):
+        from checklists.models import ChecklistTemplate
+        from opsportal.procedures.importer import DEFAULT_DOCUMENT, procedures_import
+
+        procedures_import(source=DEFAULT_DOCUMENT.read_text())
+        procedures_import(source=DEFAULT_DOCUMENT.read_text())
+        template = ChecklistTemplate.objects.get(attach_to="page_version")
+        assert template.name == "Content Quality Standards" and template.is_active
+        assert [item.text for item in template.items.order_by("position")] == STANDARDS
