@@ -31,6 +31,7 @@ class AttachTo(models.TextChoices):
     NONE = "none", "Nothing (a calendar or stand-alone checklist)"
     INCIDENT = "incident", "Every incident"
     CHANGE = "change", "Every change"
+    PAGE_VERSION = "page_version", "Every knowledge page version (its quality review)"
 
 
 class RelativeAnchor(models.TextChoices):
@@ -122,7 +123,7 @@ class ChecklistTemplate(models.Model):
         ):
             errors["week_of_month"] = "Give either a week of the month or a day of the month, not both."
         if self.attach_to != AttachTo.NONE and self.frequency != Frequency.ON_DEMAND:
-            errors["attach_to"] = "Only on-demand checklists attach to incidents or changes."
+            errors["attach_to"] = "Only on-demand checklists attach to incidents, changes or page versions."
         if self.relative_due_minutes is not None and self.relative_due_minutes < (self.relative_open_minutes or 0):
             errors["relative_due_minutes"] = "The run cannot fall due before it opens."
         if errors:

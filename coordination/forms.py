@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 
 from coordination.models import Vendor
 from incidents.models import Service
+from knowledge.models import Page
 
 MAX_MINUTES = 20000
 
@@ -44,6 +45,11 @@ class SkillForm(forms.Form):
     trained_on = forms.DateField(widget=DateInput)
     expires_on = forms.DateField(widget=DateInput, required=False, help_text="Blank: does not expire.")
     notes = forms.CharField(max_length=300, required=False)
+    runbook = forms.ModelChoiceField(
+        queryset=Page.objects.filter(published_version__isnull=False).order_by("title"),
+        required=False,
+        help_text="The runbook the training was on (optional).",
+    )
 
 
 class VendorForm(forms.ModelForm):

@@ -119,6 +119,14 @@ class Skill(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="skills")
     service = models.ForeignKey("incidents.Service", on_delete=models.CASCADE, related_name="skills")
+    runbook = models.ForeignKey(
+        "knowledge.Page",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="skills",
+        help_text="The runbook the person is trained on, if the training was on one.",
+    )
     trained_on = models.DateField()
     expires_on = models.DateField(null=True, blank=True)
     notes = models.CharField(max_length=300, blank=True)

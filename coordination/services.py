@@ -242,13 +242,22 @@ def _validate_skill_dates(trained_on: date, expires_on: date | None) -> None:
 
 
 def skill_save(
-    *, by: Any, user: Any, service: Any, trained_on: date, expires_on: date | None, notes: str = ""
+    *,
+    by: Any,
+    user: Any,
+    service: Any,
+    trained_on: date,
+    expires_on: date | None,
+    notes: str = "",
+    runbook: Any = None,
 ) -> Skill:
-    """Record that ``user`` is trained on ``service`` (replacing an earlier record of the pair)."""
+    """Record that ``user`` is trained on ``service`` (and on ``runbook``, a knowledge page, if given)."""
     rules.require(rules.may_edit_register(by), rules.EDIT_REFUSAL)
     _validate_skill_dates(trained_on, expires_on)
     skill, _created = Skill.objects.update_or_create(
-        user=user, service=service, defaults={"trained_on": trained_on, "expires_on": expires_on, "notes": notes[:300]}
+        user=user,
+        service=service,
+        defaults={"trained_on": trained_on, "expires_on": expires_on, "notes": notes[:300], "runbook": runbook},
     )
     return skill
 

@@ -30,6 +30,7 @@ AREA_ROLES: dict[str, tuple[Role, ...]] = {
     "meetings": ALL_ROLES,
     "skills": ALL_ROLES,
     "vendors": ALL_ROLES,
+    "knowledge": ALL_ROLES,
 }
 
 

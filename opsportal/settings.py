@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "oncall",
     "coordination",
     "compliance",
+    "knowledge",
 ]
 
 MIDDLEWARE = [
@@ -325,6 +326,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Nightly (02:30 UTC): apply the retention rules in batches, deleting or anonymising what is past
     # its period. Idempotent and resumable: a run killed mid-way is finished by the next one.
     "compliance-retention": {"task": "compliance.tasks.apply_retention", "schedule": crontab(hour=2, minute=30)},
+    # Knowledge pages past their review date: the owner is reminded once per review period (one
+    # PageReviewReminder row per page and due instant, written before the notification).
+    "knowledge-stale-pages": {"task": "knowledge.tasks.remind_stale_pages", "schedule": timedelta(hours=1)},
 }
 
 # Webhook channel (webhooks/, README "Webhooks") ---------------------------------------------

@@ -4,6 +4,8 @@ import pytest
 
 PAGES = ["/", "/checklists/", "/incidents/", "/changes/", "/reports/", "/notifications/"]
 AREAS = ["/checklists/", "/incidents/", "/changes/", "/reports/"]
+PAGES += ["/knowledge/", "/knowledge/search/?q=x"]  # knowledge library
+AREAS += ["/knowledge/"]
 
 
 @pytest.mark.django_db

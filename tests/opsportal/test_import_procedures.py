@@ -179,5 +179,6 @@ class TestImportWithEveryLoader:
         counts = (ChecklistTemplate.objects.count(), Severity.objects.count())
         call_command("import_procedures")
         assert (ChecklistTemplate.objects.count(), Severity.objects.count()) == counts
-        assert counts == (14, 4)  # 10 calendar checklists and 4 incident response phases
+        # 10 calendar checklists, 4 incident response phases and the knowledge pages' quality checklist
+        assert counts == (15, 4)
         assert "0 created" in capsys.readouterr().out

@@ -19,6 +19,9 @@ PAGES = [
     "/reports/measurements/new/",
     "/reports/measurements/import/",
     "/notifications/",
+    "/knowledge/",
+    "/knowledge/search/",
+    "/knowledge/new/",
 ]
 HUGE = "99999999999999999999"
 HOSTILE = [
@@ -52,6 +55,11 @@ HOSTILE_FORMS = [
     ("/changes/new/", {"title": "x", "implementer": HUGE, "likelihood": "x", "change_type": "x"}),
     ("/reports/measurements/new/", {"kpi": HUGE, "date": "0001-01-01", "value": "1e400"}),
     ("/reports/measurements/new/", {"kpi": "abc", "date": "9999-12-31", "value": "NaN"}),
+    (
+        "/knowledge/new/",
+        {"title": "x" * 300, "body": "\x00", "kind": "x", "tags": "Bad Tag!", "review_interval_days": HUGE},
+    ),
+    ("/knowledge/new/", {"title": "x", "body": "y", "kind": "runbook", "service": HUGE, "review_interval_days": "0"}),
 ]
 
 

@@ -89,6 +89,16 @@ def api_records(db: Any, admin_user: Any, oncall_user: Any, manager_user: Any) -
 
     meeting_open(schedule=MeetingSchedule.objects.get(kind="standup"), day=today)
     Vendor.objects.create(name="Stripe", support_contact="support@stripe.example", contract_end=today)
+    from checklists.services import run_item_tick
+    from knowledge.selectors import quality_runs
+    from knowledge.services import page_create, page_update, version_publish
+
+    runbook = page_create(by=oncall_user, title="Failover", body="## Steps\n\n1. Promote.", tags=["db"])
+    first = runbook.versions.get(number=1)
+    for item in quality_runs(first)[0].items.all():  # the quality checklist came with the import
+        run_item_tick(item=item, by=manager_user)
+    version_publish(version=first, by=oncall_user)
+    page_update(page=runbook, by=oncall_user, body="A draft.")
 
 
 @pytest.fixture
