@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "oncall",
     "coordination",
     "compliance",
+    "breaches",
 ]
 
 MIDDLEWARE = [
@@ -325,6 +326,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Nightly (02:30 UTC): apply the retention rules in batches, deleting or anonymising what is past
     # its period. Idempotent and resumable: a run killed mid-way is finished by the next one.
     "compliance-retention": {"task": "compliance.tasks.apply_retention", "schedule": crontab(hour=2, minute=30)},
+    # Remind managers about personal data breaches not yet notified to the regulator, 24, 48 and 66
+    # hours after awareness (72-hour deadline): one outbox row per breach and hour, so each once.
+    "breaches-reminders": {"task": "breaches.tasks.send_reminders", "schedule": timedelta(seconds=60)},
 }
 
 # Webhook channel (webhooks/, README "Webhooks") ---------------------------------------------

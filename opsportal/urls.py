@@ -21,6 +21,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("reporting.api")),  # kpis/ and reports/
     path("", include("oncall.api")),  # schedules/
     path("", include("coordination.api")),  # meetings/ and vendors/
+    path("", include("breaches.api")),  # breaches/
 ]
 
 urlpatterns = [
@@ -42,6 +43,7 @@ urlpatterns = [
     path("oncall/handovers/", include("oncall.handover_urls")),
     path("oncall/", include("oncall.urls")),
     path("", include("coordination.urls")),  # meetings/, skills/ and vendors/
+    path("", include("breaches.urls")),  # compliance/breaches/, compliance/breaches.csv, incidents/<id>/breach/
     path("compliance/", include("compliance.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
