@@ -89,6 +89,8 @@ def api_records(db: Any, admin_user: Any, oncall_user: Any, manager_user: Any) -
 
     meeting_open(schedule=MeetingSchedule.objects.get(kind="standup"), day=today)
     Vendor.objects.create(name="Stripe", support_contact="support@stripe.example", contract_end=today)
+    # A personal data breach (GET /api/v1/breaches/, POST /api/v1/incidents/{id}/breach-notified/).
+    incident_declare(by=oncall_user, title="Customer list leaked", severity=severity, personal_data_breach=True)
 
 
 @pytest.fixture
