@@ -75,9 +75,7 @@ class TestBreachesInABrowser:
         page.goto(f"{page.base_url}/incidents/{overdue.pk}/")
         assert "overdue by" in page.locator('[data-testid="breach-countdown"]').inner_text()
         shot(page, "incident-breach-overdue-desktop")
-        page.fill(
-            "#breach-notified-at", timezone.localtime(now, timezone.get_fixed_timezone(0)).strftime("%Y-%m-%dT%H:%M")
-        )
+        page.fill("#breach-notified-at", timezone.localtime(now - timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%M"))
         page.fill("#breach-reference", "ICO-2026-0420")
         page.click('[data-testid="breach-notify-form"] button[type=submit]')
         page.wait_for_load_state("networkidle")
