@@ -40,7 +40,9 @@ class TestBreachesInABrowser:
             by=oncall, title="Newsletter sent with every address in CC", severity=severities["P3"],
             personal_data_breach=True,
         )  # fmt: skip
-        breach_record_notification(breach=notified.breach, by=manager, notified_at=now, reference="ICO-2026-0417")
+        breach_record_notification(
+            breach=notified.breach, by=manager, notified_at=timezone.now(), reference="ICO-2026-0417"
+        )
         open_one = incident_declare(by=oncall, title="Laptop stolen from a car", severity=severities["P2"])
         incident_flags_set(
             incident=open_one, by=oncall, security=True, personal_data_breach=True, aware_at=now - timedelta(hours=20),
