@@ -179,7 +179,12 @@ def breach_update(
     details = _clean_details(
         what_happened=what_happened, categories=categories, people_affected=people_affected, errors=errors
     )
-    if aware_at is not None and aware_at != locked.aware_at:
+    # The HTML form shows minutes: the stored time with its seconds dropped is no change.
+    if aware_at is not None and aware_at != locked.aware_at.replace(second=0, microsecond=0):
+        aware_at = aware_at if aware_at != locked.aware_at else None
+    else:
+        aware_at = None
+    if aware_at is not None:
         _check_aware_at(aware_at, now=now, errors=errors)
         if locked.notified_at is not None and not errors:
             errors["aware_at"] = "The notification is recorded; awareness can no longer move."

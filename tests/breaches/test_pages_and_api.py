@@ -101,6 +101,19 @@ class TestIncidentCard:
         assert 'data-error-for="aware_at"' in response.content.decode()
         assert not Breach.objects.filter(incident=incident).exists()
 
+    def test_saving_the_breach_page_unchanged_keeps_awareness(self, client_for, team, breaches):
+        incident = breaches["notified"]  # notified: awareness may no longer move
+        client = client_for(team["oncall"])
+        assert client.get(f"/incidents/{incident.pk}/breach/").status_code == 200
+        aware = timezone.localtime(incident.breach.aware_at).strftime("%Y-%m-%dT%H:%M")
+        response = client.post(
+            f"/incidents/{incident.pk}/breach/",
+            {"security": "on", "personal_data_breach": "on", "aware_at": aware, "categories": "e-mail addresses"},
+        )
+        assert response.status_code == 302
+        breach = Breach.objects.get(incident=incident)
+        assert breach.aware_at == incident.breach.aware_at and breach.categories == "e-mail addresses"
+
     def test_ops_staff_may_not_flag(self, client_for, team, breaches):
         assert client_for(team["ops"]).get(f"/incidents/{breaches['plain'].pk}/breach/").status_code == 403
 
