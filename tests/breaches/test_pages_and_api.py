@@ -200,3 +200,39 @@ class TestApi:
         assert client_for(team["manager"]).post(plain, body, content_type="application/json").status_code == 404
         overdue = f"/api/v1/incidents/{breaches['overdue'].pk}/breach-notified/"
         assert client_for(team["oncall"]).post(overdue, body, content_type="application/json").status_code == 403
+
+
+BREACH_ROUTES = ["/compliance/breaches/", "/compliance/breaches.csv", "/api/v1/breaches/"]
+
+
+@pytest.mark.django_db
+class TestRoleWalk:
+    """Every role × every breach route: managers and admins read the register, no one else does."""
+
+    @pytest.mark.parametrize(
+        ("persona", "allowed"),
+        [
+            ("outsider", False),
+            ("ops_user", False),
+            ("oncall_user", False),
+            ("manager_user", True),
+            ("admin_user", True),
+        ],
+    )
+    def test_each_role_gets_the_register_or_a_403(self, request, client_for, breaches, persona, allowed):
+        client = client_for(request.getfixturevalue(persona))
+        for url in BREACH_ROUTES:
+            assert client.get(url).status_code == (200 if allowed else 403), (persona, url)
+
+    @pytest.mark.parametrize("persona", ["outsider", "ops_user", "oncall_user"])
+    def test_only_managers_and_admins_record_the_notification(self, request, client_for, breaches, persona):
+        client = client_for(request.getfixturevalue(persona))
+        incident = breaches["overdue"]
+        body = {"notified_at": timezone.now().isoformat(), "reference": "X"}
+        api = client.post(f"/api/v1/incidents/{incident.pk}/breach-notified/", body, content_type="application/json")
+        assert api.status_code == 403
+        page = client.post(
+            f"/incidents/{incident.pk}/breach/notified/", {"notified_at": "2026-01-01T00:00", "reference": "X"}
+        )
+        assert page.status_code == 403
+        assert Breach.objects.get(incident=incident).notified_at is None
