@@ -42,7 +42,7 @@ class ChangeForm(forms.ModelForm):
         fields = [
             "title", "change_type", "standard_template", "affected_services", "business_justification", "description",
             "likelihood", "impact", "implementation_plan", "rollback_plan", "verification_plan",
-            "window_start", "window_end", "implementer",
+            "window_start", "window_end", "implementer", "new_feature", "processes_personal_data",
         ]  # fmt: skip
         widgets = {
             "window_start": DATETIME_INPUT,

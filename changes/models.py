@@ -237,6 +237,12 @@ class ChangeRequest(models.Model):
     early_start_reason = models.TextField(
         blank=True, help_text="Why implementation started before the window (empty when it started on time)."
     )
+    # Privacy impact assessment (issue 12): a flagged change gets the PIA checklist (templates
+    # attached to changes) and cannot be approved until its required items are ticked.
+    new_feature = models.BooleanField(default=False, help_text="The change ships a new feature.")
+    processes_personal_data = models.BooleanField(
+        default=False, help_text="The change processes personal data (new purpose, fields or recipients)."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     status_changed_at = models.DateTimeField()

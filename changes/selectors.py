@@ -290,3 +290,31 @@ def incident_flags(changes: list[ChangeRequest], *, now: datetime | None = None)
         if found:
             flags[change.pk] = found
     return flags
+
+
+def pia_runs(change: ChangeRequest) -> list[Any]:
+    """Return the privacy impact assessment runs attached to ``change`` (checklists attached to changes)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from checklists.models import AttachTo, ChecklistRun
+
+    content_type = ContentType.objects.get_for_model(ChangeRequest)
+    return list(
+        ChecklistRun.objects.filter(
+            subject_content_type=content_type, subject_object_id=change.pk, template__attach_to=AttachTo.CHANGE
+        )
+        .select_related("template__owner_group")
+        .prefetch_related("items__done_by", "items__note_by", "items__problem_by")
+        .order_by("template__position", "pk")
+    )
+
+
+def pia_open_items(change: ChangeRequest) -> list[str]:
+    """Return the texts of the required, unticked items of ``change``'s PIA runs (in order)."""
+    from checklists.models import RunItem
+
+    return list(
+        RunItem.objects.filter(run__in=[run.pk for run in pia_runs(change)], required=True, done_at__isnull=True)
+        .order_by("run__template__position", "run_id", "position", "pk")
+        .values_list("text", flat=True)
+    )

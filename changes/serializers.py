@@ -50,6 +50,13 @@ class ChangeInputSerializer(serializers.Serializer):
         "its plans, likelihood and impact are copied.",
         error_messages={"does_not_exist": "There is no standard-change template {pk_value}."},
     )  # fmt: skip
+    new_feature = serializers.BooleanField(
+        default=False, help_text="Ships a new feature: a privacy impact assessment must be complete before approval."
+    )
+    processes_personal_data = serializers.BooleanField(
+        default=False,
+        help_text="Processes personal data: a privacy impact assessment must be complete before approval.",
+    )
 
 
 class StandardTemplateSerializer(serializers.ModelSerializer):
@@ -118,6 +125,7 @@ class ChangeSerializer(serializers.ModelSerializer):
             "likelihood", "impact", "risk", "risk_rule", "implementation_plan", "rollback_plan", "verification_plan",
             "window_start", "window_end", "requester", "implementer", "approved_by", "approved_at",
             "freeze_override_reason", "close_code", "standard_template", "early_start_reason", "created_at", "updated_at", "status_changed_at", "completed_at",
+            "new_feature", "processes_personal_data",
         ]  # fmt: skip
         read_only_fields = fields
 

@@ -59,7 +59,11 @@ EDITABLE_FIELDS = (
     "window_end",
     "implementer",
     "standard_template",
+    "new_feature",
+    "processes_personal_data",
 )
+# The privacy impact assessment flags (issue 12): either one attaches the PIA checklist.
+PIA_FLAGS = ("new_feature", "processes_personal_data")
 # What a standard change takes from its template (the template is its approval).
 TEMPLATE_FIELDS = ("implementation_plan", "rollback_plan", "likelihood", "impact")
 
@@ -103,6 +107,8 @@ def _clean_values(
     """
     errors: dict[str, str] = {}
     now = now or timezone.now()
+    for name in PIA_FLAGS:
+        values[name] = bool(values.get(name))
     for name, what in (("window_start", "window's start"), ("window_end", "window's end")):
         moved = change is None or getattr(change, name) != values.get(name)
         if moved and (problem := plausible.past_problem(values.get(name), now=now, what=what)):
@@ -245,6 +251,7 @@ def change_create(
             setattr(change, name, "" if value is None and name not in _NULLABLE else value)
         change.save()
         change_services_link(change=change)
+        change_pia_attach(change=change)
         _history(
             change, ChangeHistory.Kind.CREATED, by, f"Raised as a {change.get_change_type_display().lower()} change."
         )
@@ -334,6 +341,7 @@ def change_update(
         locked.save()
         if "affected_services" in changed:
             change_services_link(change=locked)
+        change_pia_attach(change=locked)
         if changed:
             _history(locked, ChangeHistory.Kind.EDITED, by, "Changed: " + ", ".join(sorted(changed)) + ".")
         if freeze_override_reason and "freeze_override_reason" in changed:
@@ -415,6 +423,11 @@ def _apply(
         raise ValidationError(
             {"window_start": "The window falls inside a freeze window; a manager must override it with a reason first."}
         )
+    approves = transition.decision == "approve" or (
+        transition.source == ChangeStatus.INITIATION and transition.target == ChangeStatus.PLANNING
+    )
+    if approves:
+        _require_pia_complete(change)
     now = timezone.now()
     early_by = workflow.starts_early(transition, change.window_start, now=now)
     if early_by is not None and not reason:
@@ -457,6 +470,43 @@ def _apply(
             )
         _history(change, kind, by, message, transition.source, transition.target)
     return ChangeRequest.objects.get(pk=change.pk)
+
+
+def change_pia_attach(*, change: ChangeRequest) -> list[Any]:
+    """Attach the privacy impact assessment to a flagged change, each checklist once; return the runs.
+
+    A change flagged "new feature" or "processes personal data" gets a run of every active
+    checklist template attached to changes (the PIA, imported from the procedures document or
+    made in admin). Idempotent; a change that loses its flags keeps its runs, which then no
+    longer hold its approval back.
+    """
+    from checklists.models import AttachTo, ChecklistTemplate
+    from checklists.services import run_create_for_subject
+
+    if not (change.new_feature or change.processes_personal_data):
+        return []
+    templates = ChecklistTemplate.objects.filter(attach_to=AttachTo.CHANGE, is_active=True).order_by("position", "pk")
+    return [
+        run_create_for_subject(template=template, subject=change, opens_at=timezone.now(), without_deadline=True)
+        for template in templates
+    ]
+
+
+def _require_pia_complete(change: ChangeRequest) -> None:
+    """Refuse the approval of a flagged change whose privacy impact assessment has open items (field ``pia``)."""
+    from changes.selectors import pia_open_items
+
+    if not (change.new_feature or change.processes_personal_data):
+        return
+    change_pia_attach(change=change)
+    open_items = pia_open_items(change)
+    if open_items:
+        raise ValidationError(
+            {
+                "pia": "The privacy impact assessment is not complete, so the change cannot be approved yet. "
+                "Open items: " + "; ".join(f"“{text}”" for text in open_items) + "."
+            }
+        )
 
 
 def _utc_text(moment: datetime) -> str:

@@ -170,8 +170,25 @@ def _detail_context(request: HttpRequest, change: ChangeRequest, **extra: Any) -
         "incident_flags": selectors.incident_flags([change]).get(change.pk, []),
         "may_link_incidents": rules.may_link_incidents(request.user, change),
         "link_kinds": [(IncidentLinkKind.RELATED, "Related"), (IncidentLinkKind.CAUSED, "Caused by this change")],
+        "pia_runs": _pia_context(request, change),
         **extra,
     }
+
+
+def _pia_context(request: HttpRequest, change: ChangeRequest) -> list[dict[str, Any]]:
+    """Return the change's privacy impact assessment runs with their items and whether the user may tick."""
+    from checklists import rules as checklist_rules
+    from checklists.services import run_refusal
+
+    now = timezone.now()
+    return [
+        {
+            "run": run,
+            "items": list(run.items.all()),
+            "can_tick": checklist_rules.may_write_run(request.user, run) and not run_refusal(run, now=now),
+        }
+        for run in selectors.pia_runs(change)
+    ]
 
 
 @require_GET

@@ -56,6 +56,8 @@ FIELD_LABELS = {
     "approved_at": "approval",
     "close_code": "close code",
     "standard_template": "standard-change template",
+    "new_feature": "new feature flag",
+    "processes_personal_data": "personal data flag",
 }
 
 
@@ -127,6 +129,7 @@ EDITABLE_STATUSES = frozenset({INITIATION, ASSESSMENT, APPROVAL, PLANNING})
 REAPPROVAL_FIELDS = (
     "change_type", "implementation_plan", "rollback_plan", "verification_plan",
     "likelihood", "impact", "risk", "affected_services", "window_start", "window_end",
+    "new_feature", "processes_personal_data",
 )  # fmt: skip
 # Statuses in which deployment stages are recorded.
 STAGE_STATUSES = frozenset({IMPLEMENTATION, VERIFICATION})

@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
+from breaches.serializers import BreachNotifiedInputSerializer, BreachSerializer
 from incidents import escalation, selectors, services
 from incidents.models import Incident, IncidentStatus
 from incidents.serializers import (
@@ -119,6 +120,23 @@ class IncidentViewSet(
         data.is_valid(raise_exception=True)
         entry = services.incident_note_add(incident=incident, by=request.user, **data.validated_data)
         return Response(TimelineEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=BreachNotifiedInputSerializer, responses={200: BreachSerializer})
+    @action(detail=True, methods=["post"], url_path="breach-notified")
+    def breach_notified(self, request: Request, pk: str) -> Response:
+        """Record that the regulator was notified of this incident's personal data breach (managers, admins).
+
+        400 names ``notified_at`` (in the future, before awareness) or ``reference``; 409 when it was
+        already recorded; 404 when the incident has no breach.
+        """
+        from breaches import selectors as breach_selectors
+        from breaches import services as breach_services
+
+        breach = breach_selectors.breach_for_user(request.user, pk, notify=True)
+        data = BreachNotifiedInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        breach = breach_services.breach_record_notification(breach=breach, by=request.user, **data.validated_data)
+        return Response(BreachSerializer(breach).data)
 
     @extend_schema(methods=["GET"], request=None, responses={200: ReviewSerializer})
     @extend_schema(methods=["PATCH"], request=ReviewInputSerializer, responses={200: ReviewSerializer})

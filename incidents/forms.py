@@ -47,6 +47,14 @@ class DeclareForm(forms.Form):
     )
     users_affected = forms.IntegerField(required=False, min_value=0, max_value=plausible.MAX_USERS_AFFECTED)
     from_item = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    security = forms.BooleanField(
+        required=False, label="Security incident", widget=forms.CheckboxInput(attrs={"class": "form-check-input"})
+    )
+    personal_data_breach = forms.BooleanField(
+        required=False, label="Personal data breach",
+        help_text="Starts the 72-hour clock to notify the regulator (from now); describe it on the incident page.",
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )  # fmt: skip
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -265,6 +265,12 @@ class Incident(models.Model):
     )
     services = models.ManyToManyField(Service, blank=True, related_name="incidents")
     users_affected = models.PositiveIntegerField(null=True, blank=True)
+    # Security flags (issue 12): a personal data breach starts the regulator's 72-hour clock
+    # (breaches.Breach, one per incident), set through breaches.services.incident_flags_set.
+    security = models.BooleanField(default=False, help_text="A security incident.")
+    personal_data_breach = models.BooleanField(
+        default=False, help_text="Personal data was breached: the regulator must be notified within 72 hours."
+    )
     response_due_at = models.DateTimeField()
     # The SLA the deadline was computed under, copied from the severity at declaration and at
     # each severity change, so a later edit of the severity never rewrites what was promised.

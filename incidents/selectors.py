@@ -49,7 +49,7 @@ def business_calendar() -> business_hours.BusinessCalendar:
 
 def incident_queryset() -> QuerySet[Incident]:
     return Incident.objects.select_related(
-        "severity", "assignee", "acknowledged_by", "from_item__run"
+        "severity", "assignee", "acknowledged_by", "from_item__run", "breach"
     ).prefetch_related("services")
 
 

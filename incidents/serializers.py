@@ -30,6 +30,10 @@ class IncidentSerializer(serializers.ModelSerializer):
     )
     from_item = serializers.IntegerField(source="from_item_id", allow_null=True)
     response_breached = serializers.BooleanField()
+    regulator_notification_due_at = serializers.DateTimeField(
+        source="breach.deadline_at", default=None, allow_null=True,
+        help_text="A personal data breach: notify the regulator by then (72 hours after awareness); else null.",
+    )  # fmt: skip
 
     class Meta:
         model = Incident
@@ -38,6 +42,7 @@ class IncidentSerializer(serializers.ModelSerializer):
             "response_due_at", "sla_response_minutes", "sla_business_hours_only", "sla_text", "response_breached",
             "acknowledged_at", "acknowledged_by", "resolved_at", "closed_at",
             "assignee", "services", "users_affected", "from_item",
+            "security", "personal_data_breach", "regulator_notification_due_at",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -107,6 +112,10 @@ class IncidentCreateSerializer(serializers.Serializer):
         required=False, allow_null=True, min_value=0, max_value=plausible.MAX_USERS_AFFECTED
     )
     from_item = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    security = serializers.BooleanField(default=False)
+    personal_data_breach = serializers.BooleanField(
+        default=False, help_text="Starts the regulator's 72-hour notification clock (aware now)."
+    )
 
 
 class TimelineEntrySerializer(serializers.ModelSerializer):

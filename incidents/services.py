@@ -184,9 +184,14 @@ def incident_declare(
     services: Iterable[Service] = (),
     users_affected: int | None = None,
     from_item: RunItem | None = None,
+    security: bool = False,
+    personal_data_breach: bool = False,
     now: datetime | None = None,
 ) -> Incident:
     """Declare an incident, compute its response deadline, copy its escalation policy and attach its phases.
+
+    ``personal_data_breach`` (which implies ``security``) opens the incident's breach, aware now:
+    the regulator's 72-hour clock starts (:func:`breaches.services.breach_open`).
 
     With ``from_item`` (a checklist item flagged "problem found"), link both ways: the incident
     keeps the item and the item's run shows the incident. Check that the declarer may see
@@ -219,6 +224,8 @@ def incident_declare(
         users_affected=users_affected,
         response_due_at=response_due_at(detected_at=detected_at, severity=severity),
         from_item=from_item,
+        security=bool(security or personal_data_breach),
+        personal_data_breach=bool(personal_data_breach),
         **sla_snapshot(severity),
     )
     if services:
@@ -245,6 +252,10 @@ def incident_declare(
             to_value=assignee.get_username(),
             at=now,
         )
+    if personal_data_breach:
+        from breaches.services import breach_open
+
+        breach_open(incident=incident, by=by, now=now)
     return incident
 
 

@@ -83,6 +83,7 @@ def declare(request: HttpRequest) -> HttpResponse:
                 by=request.user, title=data["title"], severity=data["severity"], detected_at=data["detected_at"],
                 description=data["description"], assignee=data["assignee"], services=data["services"],
                 users_affected=data["users_affected"], from_item=from_item,
+                security=data["security"], personal_data_breach=data["personal_data_breach"],
             )  # fmt: skip
         except ValidationError as error:
             form.add_error(None, error.messages if "from_item" in getattr(error, "error_dict", {}) else error)

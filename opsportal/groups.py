@@ -21,6 +21,7 @@ PORTAL_APPS = (
     "coordination",
     "compliance",
     "knowledge",
+    "breaches",
 )
 ADMIN_EXTRA_APPS = ("auth", "authtoken", "axes")
 

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "coordination",
     "compliance",
     "knowledge",
+    "breaches",
 ]
 
 MIDDLEWARE = [
@@ -329,6 +330,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Knowledge pages past their review date: the owner is reminded once per review period (one
     # PageReviewReminder row per page and due instant, written before the notification).
     "knowledge-stale-pages": {"task": "knowledge.tasks.remind_stale_pages", "schedule": timedelta(hours=1)},
+    # Remind managers about personal data breaches not yet notified to the regulator, 24, 48 and 66
+    # hours after awareness (72-hour deadline): one outbox row per breach and hour, so each once.
+    "breaches-reminders": {"task": "breaches.tasks.send_reminders", "schedule": timedelta(seconds=60)},
 }
 
 # Webhook channel (webhooks/, README "Webhooks") ---------------------------------------------

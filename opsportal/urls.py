@@ -22,6 +22,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("oncall.api")),  # schedules/
     path("", include("coordination.api")),  # meetings/ and vendors/
     path("knowledge/", include("knowledge.api")),  # pages/ and search/
+    path("", include("breaches.api")),  # breaches/
 ]
 
 urlpatterns = [
@@ -43,6 +44,7 @@ urlpatterns = [
     path("oncall/handovers/", include("oncall.handover_urls")),
     path("oncall/", include("oncall.urls")),
     path("", include("coordination.urls")),  # meetings/, skills/ and vendors/
+    path("", include("breaches.urls")),  # compliance/breaches/, compliance/breaches.csv, incidents/<id>/breach/
     path("compliance/", include("compliance.urls")),
     path("knowledge/", include("knowledge.urls")),
     path("admin/", admin.site.urls),

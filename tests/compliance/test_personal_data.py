@@ -51,6 +51,9 @@ def world(make_user, ops_user, oncall_user, manager_user, admin_user, severity) 
     incident = incident_declare(by=zelda, title="Checkout down", severity=severity, description="Carts fail.")
     incident_assign(incident=incident, assignee=zelda, by=oncall_user)
     note = incident_note_add(incident=incident, by=zelda, text="Restarted the cart service.")
+    from breaches.services import incident_flags_set
+
+    incident_flags_set(incident=incident, by=zelda, security=True, personal_data_breach=True, categories="carts")
 
     change = ChangeRequest.objects.create(
         title="Patch the carts", requester=zelda, approved_by=manager_user, approved_at=now, status="planning",
@@ -197,6 +200,7 @@ class TestErasedUserAppearsNowhere:
                   "/incidents/", f"/incidents/{incident.pk}/", "/changes/", f"/changes/{change.pk}/", "/changes/calendar/",
                   "/reports/", "/reports/list/", f"/reports/{report.pk}/", "/reports/dashboard.csv", "/oncall/",
                   "/oncall/handovers/", "/compliance/", "/compliance/records/", "/api/v1/",
+                  "/compliance/breaches/", "/compliance/breaches.csv", "/api/v1/breaches/",
                   f"/api/v1/incidents/{incident.pk}/", f"/api/v1/incidents/{incident.pk}/timeline/",
                   f"/api/v1/changes/{change.pk}/", f"/api/v1/reports/{report.pk}/",
                   "/admin/", "/admin/auth/user/", f"/admin/auth/user/{world['zelda'].pk}/change/",

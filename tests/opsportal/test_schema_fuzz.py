@@ -99,6 +99,8 @@ def api_records(db: Any, admin_user: Any, oncall_user: Any, manager_user: Any) -
         run_item_tick(item=item, by=manager_user)
     version_publish(version=first, by=oncall_user)
     page_update(page=runbook, by=oncall_user, body="A draft.")
+    # A personal data breach (GET /api/v1/breaches/, POST /api/v1/incidents/{id}/breach-notified/).
+    incident_declare(by=oncall_user, title="Customer list leaked", severity=severity, personal_data_breach=True)
 
 
 @pytest.fixture
