@@ -80,3 +80,27 @@ def duration(value: Any, unit: str = "min") -> str:
         except ValueError:
             return value
     return ""
+
+
+@register.filter
+def from_now(value: Any) -> datetime | None:
+    """Return the instant ``value`` (a ``timedelta``) after now, e.g. when a lockout ends."""
+    return clock.after(clock.now(), value) if isinstance(value, timedelta) else None
+
+
+# Units whose figures are elapsed time (operational KPIs), and the unit their numbers count.
+DURATION_UNITS = {"min": "min", "business min": "min", "h": "h"}
+
+
+@register.filter
+def figure(value: Any, unit: str) -> str:
+    """Return a figure with its unit; elapsed time in h and min ("498.74", "min" -> "8 h 19 min")."""
+    if value in (None, ""):
+        return ""
+    if unit in DURATION_UNITS:
+        try:
+            text = timefmt.duration(float(value), unit=DURATION_UNITS[unit])
+        except (TypeError, ValueError):
+            return f"{value} {unit}"
+        return f"{text} (business hours)" if unit.startswith("business") else text
+    return f"{value} {unit}".strip()
