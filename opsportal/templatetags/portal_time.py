@@ -104,3 +104,9 @@ def figure(value: Any, unit: str) -> str:
             return f"{value} {unit}"
         return f"{text} (business hours)" if unit.startswith("business") else text
     return f"{value} {unit}".strip()
+
+
+@register.filter
+def is_duration_unit(unit: Any) -> bool:
+    """Return True when figures in ``unit`` are elapsed time, written in h and min."""
+    return unit in DURATION_UNITS

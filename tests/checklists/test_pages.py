@@ -77,8 +77,9 @@ class TestToday:
         assert one == fifty
         # 1. session, 2. user, 3. the user's roles (groups), 4. the runs of the user's groups,
         # 5. the incidents section (the ops user sees no change section), 6. the latest reports,
-        # 7. the live version the page polls with (opsportal.live.today_version, one query).
-        assert fifty == 7
+        # 7. the live version the page polls with (opsportal.live.today_version, one query),
+        # 8. the user's open meeting action items, 9. the unread-notifications badge (one COUNT).
+        assert fifty == 9
 
 
 @pytest.mark.django_db
