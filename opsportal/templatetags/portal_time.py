@@ -102,7 +102,7 @@ def figure(value: Any, unit: str) -> str:
             text = timefmt.duration(float(value), unit=DURATION_UNITS[unit])
         except (TypeError, ValueError):
             return f"{value} {unit}"
-        return f"{text} (business hours)" if unit.startswith("business") else text
+        return text  # "business min": the KPI's name says "in business hours"
     return f"{value} {unit}".strip()
 
 
