@@ -58,6 +58,18 @@ def may_edit(user: Any, change: Any) -> bool:
     return user.pk in {change.requester_id, change.implementer_id} or has_role(user, workflow.DECIDERS)
 
 
+def edit_refusal(user: Any, change: Any) -> str:
+    """Return why ``user`` may not edit ``change`` now, or "" when they may (see ``may_edit``)."""
+    if not may_view_changes(user):
+        return VIEW_REFUSAL
+    if change.status not in workflow.EDITABLE_STATUSES:
+        state = change.get_status_display().lower()
+        return f"{change.reference} is {state}: a change can only be edited before its implementation starts."
+    if not may_edit(user, change):
+        return "Only the requester, the implementer, a manager or an admin may edit this change."
+    return ""
+
+
 def may_override_freeze(user: Any) -> bool:
     """Return True when ``user`` may schedule a normal change inside a freeze window (with a reason)."""
     return has_role(user, workflow.DECIDERS)

@@ -25,6 +25,7 @@ from changes.models import (
     StageResult,
 )
 from incidents.models import OPEN_STATUSES, Incident
+from opsportal.roles import Role
 
 
 def change_list(*, filters: dict[str, Any] | None = None) -> QuerySet[ChangeRequest]:
@@ -56,8 +57,8 @@ def change_for_user(user: Any, pk: int | str, *, write: bool = False) -> ChangeR
     change = get_object_or_404(
         ChangeRequest.objects.select_related("requester", "implementer", "approved_by", "standard_template"), pk=pk
     )
-    if write and not rules.may_edit(user, change):
-        raise PermissionDenied("Only the requester, the implementer, a manager or an admin may edit this change.")
+    if write and (refusal := rules.edit_refusal(user, change)):
+        raise PermissionDenied(refusal)
     return change
 
 
@@ -109,6 +110,38 @@ def change_actions(user: Any, change: ChangeRequest) -> list[Action]:
         early = workflow.starts_early(transition, change.window_start, now=now) is not None
         actions.append(Action(transition, tuple(workflow.missing_fields(transition, values)), early_start=early))
     return actions
+
+
+# Who acts next, in words, for the roles of the workflow's next steps.
+ROLE_WORDS = {Role.ONCALL: "an on-call engineer", Role.MANAGER: "a manager", Role.ADMIN: "an admin"}
+
+
+def change_waiting_for(user: Any, change: ChangeRequest) -> str:
+    """Return who must act next on ``change`` when it is not ``user``, in words; "" when nobody else.
+
+    A decision waits for a manager: "another manager than you" to a manager who requested it
+    (nobody decides their own change). Other steps name the roles of the next forward step.
+    """
+    candidates = workflow.transitions_from(change.status, change.change_type)
+    if (
+        change.status == ChangeStatus.IMPLEMENTATION
+        and change.change_type == workflow.EMERGENCY
+        and change.approved_at is None
+    ):
+        candidates.append(workflow.RETROSPECTIVE_APPROVAL)
+    forward = [t for t in candidates if t.target not in (ChangeStatus.CANCELLED, ChangeStatus.REJECTED)]
+    decision = next((t for t in forward if t.decision), None)
+    if decision is not None:
+        if rules.may_make(user, change, decision):
+            return ""
+        if change.requester_id == user.pk and rules.may_decide(user):
+            return "Waiting for approval by a manager other than you."
+        return "Waiting for approval by a manager."
+    if not forward or any(rules.may_make(user, change, t) for t in forward):
+        return ""
+    roles = sorted({role for t in forward for role in t.roles}, key=list(ROLE_WORDS).index)
+    who = " or ".join(ROLE_WORDS[role] for role in roles if role in ROLE_WORDS)
+    return f"Waiting for {who}: {forward[0].label.lower()}." if who else ""
 
 
 @dataclass

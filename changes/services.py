@@ -40,6 +40,7 @@ from opsportal.errors import Conflict
 from opsportal.notifications import notification_send
 from opsportal.outbox import insert_once
 from opsportal.roles import Role
+from opsportal.templatetags.portal_time import when_text
 
 LEVEL_SCORE = {Level.LOW: 1, Level.MEDIUM: 2, Level.HIGH: 3}
 
@@ -638,7 +639,7 @@ def change_reminders_send(*, now: datetime | None = None) -> int:
             notification_send(
                 recipients=[user for user in deciders if user.pk != change.requester_id],
                 key=f"change-{change.pk}-approval-waiting",
-                subject=f"{change.reference} has waited for approval since {change.status_changed_at:%Y-%m-%d %H:%M} UTC",
+                subject=f"{change.reference} has waited for approval since {when_text(change.status_changed_at)}",
                 body=f"{change.title}\nRisk: {change.risk}. Please approve or reject it.",
                 link=change.get_absolute_url(),
             )

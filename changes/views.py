@@ -156,6 +156,7 @@ def _detail_context(request: HttpRequest, change: ChangeRequest, **extra: Any) -
         "change": change,
         "steps": _progress(change),
         "actions": actions,
+        "waiting_for": selectors.change_waiting_for(request.user, change),
         "close_codes": CLOSE_CODE_CHOICES,
         "stages": selectors.change_stages(change),
         "may_record_stages": rules.may_record_stages(request.user, change),
@@ -215,7 +216,7 @@ def change_transition_view(request: HttpRequest, pk: int) -> HttpResponse:
         )  # fmt: skip
     except ValidationError as error:
         return _refused(request, change, error)
-    messages.success(request, f"{change.reference} is now in {change.get_status_display()}.")
+    messages.success(request, f"{change.reference} is now {change.get_status_display().lower()}.")
     return redirect(change)
 
 

@@ -21,7 +21,7 @@ def responders() -> Any:
 
 class SeverityChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Severity) -> str:
-        return f"{obj.code} · {obj.name} (respond within {obj.response_text})"
+        return f"{obj.code} · {obj.name}, respond within {obj.response_text}"
 
 
 class DeclareForm(forms.Form):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -113,6 +114,16 @@ def incidents_at_risk(*, now: Any = None) -> QuerySet[Incident]:
     )
 
 
+def split_breached(incidents: Iterable[Incident], *, now: Any = None) -> tuple[list[Incident], list[Incident]]:
+    """Return ``incidents`` split into those past their response deadline and those not yet past it."""
+    now = now or timezone.now()
+    breached: list[Incident] = []
+    at_risk: list[Incident] = []
+    for incident in incidents:
+        (breached if incident.response_due_at <= now else at_risk).append(incident)
+    return breached, at_risk
+
+
 def incidents_needing(user: Any) -> QuerySet[Incident]:
     """Return open incidents assigned to ``user`` or unassigned and unacknowledged."""
     return (
@@ -146,6 +157,11 @@ def from_item_for_user(user: Any, pk: Any) -> RunItem:
         raise ValidationError(
             {"from_item": f"You cannot see the checklist of item {pk}, so you cannot raise an incident from it."}
         ) from None
+
+
+def incident_raised_from(item: RunItem) -> Incident | None:
+    """Return the incident already raised from checklist ``item``, or None."""
+    return Incident.objects.filter(from_item=item).order_by("pk").first()
 
 
 def incident_prefill_from_item(item: RunItem) -> dict[str, str]:

@@ -42,11 +42,12 @@ from incidents.models import (
     TimelineKind,
 )
 from incidents.selectors import business_calendar
-from opsportal import clock, plausible
+from opsportal import clock, plausible, timefmt
 from opsportal.errors import Conflict
 from opsportal.notifications import notification_send
 from opsportal.outbox import insert_once
 from opsportal.roles import Role
+from opsportal.templatetags.portal_time import when_text
 
 REVIEW_DUE_AFTER = timedelta(hours=48)
 SWEEP_BATCH = 200
@@ -708,11 +709,11 @@ def _escalate(step: IncidentEscalationStep, now: datetime, result: SweepResult) 
     # The round's due time, not the sweep's: the dry run showed who is paged at that time.
     recipients = escalation.audience(step, at=step.next_due_at or now)
     key = f"incident-{incident.pk}-step-{step.pk}-round-{round_number}"
-    late = int((now - incident.response_due_at).total_seconds() // 60)
+    late = timefmt.duration(now - incident.response_due_at)
     subject = f"{incident.severity.code} not acknowledged: {incident.title}"
     body = (
         f"Incident #{incident.pk} ({incident.severity.code} {incident.severity.name}) is not acknowledged; "
-        f"its response deadline passed {late} minutes ago. Reminder {round_number} to {step.audience_text()}."
+        f"its response deadline passed {late} ago. Reminder {round_number} to {step.audience_text()}."
     )
     # A step that pages a schedule also posts to that schedule's webhook endpoints.
     schedule = step.schedule if step.target in escalation.SCHEDULE_TARGETS else None
@@ -752,7 +753,7 @@ def _remind_reviews(now: datetime, result: SweepResult) -> None:
         notification_send(
             recipients=[owner] if owner else _oncall_users(), key=key,
             subject=f"Post-incident review overdue: {review.incident.title}",
-            body=f"The review of incident #{review.incident_id} was due {timezone.localtime(review.due_at):%Y-%m-%d %H:%M}.",
+            body=f"The review of incident #{review.incident_id} was due {when_text(review.due_at)}.",
             link=review.incident.get_absolute_url(),
         )  # fmt: skip
         result.review_reminders += 1
@@ -769,7 +770,7 @@ def _remind_reviews(now: datetime, result: SweepResult) -> None:
         key = f"incident-{item.review.incident_id}-action-{item.pk}-overdue"
         notification_send(
             recipients=[item.owner], key=key, subject=f"Action item overdue: {item.description[:120]}",
-            body=f"Due {item.due_date:%Y-%m-%d}, from the review of incident #{item.review.incident_id}.",
+            body=f"Due {when_text(item.due_date)}, from the review of incident #{item.review.incident_id}.",
             link=f"/incidents/{item.review.incident_id}/",
         )  # fmt: skip
         result.review_reminders += 1

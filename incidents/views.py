@@ -72,6 +72,8 @@ def declare(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             from_item_error = error
     initial: dict[str, Any] = {"from_item": from_item_ref}
+    # Raised already (another tab, a colleague): point to that incident before anyone fills the form.
+    existing = selectors.incident_raised_from(from_item) if from_item is not None else None
     if from_item is not None:
         initial.update(selectors.incident_prefill_from_item(from_item))
     form = DeclareForm(request.POST or None, initial=initial)
@@ -92,7 +94,8 @@ def declare(request: HttpRequest) -> HttpResponse:
             return redirect(incident)
     return render(
         request, "incidents/declare.html",
-        {"form": form, "from_item": from_item, "from_item_errors": from_item_errors},
+        {"form": form, "from_item": from_item, "from_item_errors": from_item_errors,
+         "existing": existing or (selectors.incident_raised_from(from_item) if form.errors and from_item else None)},
         status=400 if form.errors or from_item_errors else 200,
     )  # fmt: skip
 
@@ -267,10 +270,16 @@ def escalation_preview(request: HttpRequest) -> HttpResponse:
 def at_risk(request: HttpRequest) -> HttpResponse:
     """Show unacknowledged incidents nearing or past their response deadline."""
     rules.require(rules.may_view(request.user), rules.VIEW_DENIED)
+    breached, at_risk_list = selectors.split_breached(selectors.incidents_at_risk()[:100])
     return render(
         request,
         "incidents/at_risk.html",
-        {"incidents": selectors.incidents_at_risk()[:100], "window": selectors.AT_RISK_WINDOW},
+        {
+            "incidents": breached + at_risk_list,
+            "breached": breached,
+            "at_risk": at_risk_list,
+            "window": selectors.AT_RISK_WINDOW,
+        },
     )
 
 
@@ -280,10 +289,13 @@ def today_section(request: HttpRequest) -> TodaySection | None:
     if not rules.may_view(request.user):
         return None
     needing = list(selectors.incidents_needing(request.user)[:10]) if rules.may_respond(request.user) else []
-    at_risk_list = [incident for incident in selectors.incidents_at_risk()[:10] if incident not in needing]
+    breached, at_risk_list = selectors.split_breached(
+        [incident for incident in selectors.incidents_at_risk()[:10] if incident not in needing]
+    )
     return TodaySection(
         area=AREA, title="Incidents", template="incidents/_today.html", link="/incidents/",
-        context={"needing": needing, "at_risk": at_risk_list, "can_declare": rules.may_declare(request.user)},
+        context={"needing": needing, "breached": breached, "at_risk": at_risk_list,
+                 "can_declare": rules.may_declare(request.user)},
     )  # fmt: skip
 
 

@@ -55,7 +55,13 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
         return api_error(403, "permission_denied", message)
     if request.headers.get("HX-Request"):
         return HttpResponse(message, status=403, content_type="text/plain; charset=utf-8")
-    return render(request, "403.html", {"message": message}, status=403)
+    return render(request, "403.html", {"message": message, "back_url": _parent_path(request.path)}, status=403)
+
+
+def _parent_path(path: str) -> str:
+    """Return the page above ``path`` ("/changes/32/edit/" -> "/changes/32/"): the way back from a refusal."""
+    parts = [part for part in path.split("/") if part]
+    return "/" + "".join(f"{part}/" for part in parts[:-1])
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -23,6 +23,8 @@ from typing import Any
 
 from django.db.models import DecimalField, OuterRef, Q, Subquery
 
+from opsportal.templatetags.portal_time import when_text
+
 SECTION_LIMIT = 50
 
 # A change in one of these states is being carried out right now.
@@ -58,7 +60,7 @@ class HandoverDigest:
             "Open incidents",
             [
                 f"#{row['id']} {row['severity']} {row['title']} ({row['status']}), "
-                f"response due {row['response_due_at']:%Y-%m-%d %H:%M} UTC" + (" BREACHED" if row["breached"] else "")
+                f"response due {when_text(row['response_due_at'])}" + (", BREACHED" if row["breached"] else "")
                 for row in self.incidents
             ],
         )

@@ -29,6 +29,7 @@ urlpatterns = [
     path("", views.today, name="today"),
     path("healthz", views.healthz, name="healthz"),
     path("notifications/", views.notification_list, name="notifications"),
+    path("notifications/read-all/", views.notifications_mark_all_read, name="notifications-read-all"),
     path("system/worker-check/", views.worker_check, name="worker-check"),
     path(
         "accounts/login/",

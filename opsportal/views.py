@@ -19,7 +19,7 @@ from rest_framework.decorators import api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from opsportal import live
+from opsportal import live, services
 from opsportal.heartbeat import liveness
 from opsportal.middleware import AuthenticatedHttpRequest
 from opsportal.roles import Role, has_role, require_role
@@ -110,10 +110,18 @@ def worker_check(request: HttpRequest) -> HttpResponse:
 def notification_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """List the user's notifications, newest first, and mark the shown page read."""
     page = Paginator(request.user.notifications.all(), 25).get_page(request.GET.get("page"))
-    unread = [item.pk for item in page if item.read_at is None]
+    unread = {item.pk for item in page if item.read_at is None}
     if unread:
-        request.user.notifications.filter(pk__in=unread).update(read_at=timezone.now())
-    return render(request, "opsportal/notifications.html", {"page": page})
+        services.notifications_mark_read(user=request.user, ids=unread)
+    return render(request, "opsportal/notifications.html", {"page": page, "unread": unread})
+
+
+@require_POST
+def notifications_mark_all_read(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Mark every notification of the user read, then show the list again."""
+    count = services.notifications_mark_read(user=request.user)
+    messages.success(request, f"Marked {count} notification{'s' if count != 1 else ''} read.")
+    return redirect("notifications")
 
 
 @extend_schema(exclude=True)

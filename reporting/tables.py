@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from opsportal.templatetags import portal_time
+
 TREND_TEXT = {"better": "better", "worse": "worse", "same": "same", "": ""}
 
 
@@ -165,3 +167,64 @@ def dashboard_tables(figures: dict[str, Any]) -> list[Table]:
     for table in operational[1:]:
         table.collapsed = True  # the breakdowns fold on the dashboard; the report shows them open
     return [summary, *operational, series]
+
+
+# Units of operational KPIs that are elapsed time, and the duration unit of their numbers.
+DURATION_UNITS = portal_time.DURATION_UNITS
+# The breakdown column charted for a duration KPI (the mean of each severity or change type).
+MEAN_COLUMNS = ("mean_minutes", "business_mean_minutes", "mean_hours")
+
+
+def figure_text(value: Any, unit: str) -> str:
+    """Return a KPI figure for people: durations in h and min ("8 h 19 min"), others with their unit."""
+    if value is None:
+        return "–"
+    if unit in DURATION_UNITS:
+        return portal_time.figure(value, unit)
+    number = cell_text(value)
+    return f"{number} %" if unit == "%" else f"{number} {unit}"
+
+
+def operational_cards(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Return one dashboard card per operational KPI: its figures as text and what its chart draws.
+
+    A duration KPI charts the mean per severity or change type from its breakdown (in minutes,
+    written in h and min on the chart); any other KPI charts this period against the one before.
+    """
+    cards = []
+    for row in rows:
+        unit = row["unit"]
+        duration_unit = DURATION_UNITS.get(unit)
+        scale = 60.0 if duration_unit == "h" else 1.0  # charts of durations are in minutes
+        breakdown = row.get("breakdown") or []
+        mean_column = next((name for name in MEAN_COLUMNS if breakdown and name in breakdown[0]), None)
+        if duration_unit and mean_column:
+            label_column = next(iter(breakdown[0]))
+            labels = [str(item[label_column]) for item in breakdown]
+            values = [None if item[mean_column] is None else float(item[mean_column]) * scale for item in breakdown]
+        else:
+            labels = ["Previous period", "This period"]
+            values = [row["previous"], row["value"]]
+            values = [None if value is None else float(value) * scale for value in values]
+        target = row.get("target")
+        cards.append(
+            {
+                "slug": row["slug"],
+                "name": row["name"],
+                "unit": unit,
+                "value_text": figure_text(row["value"], unit),
+                "previous_text": figure_text(row["previous"], unit),
+                "target_text": "" if target is None else figure_text(target, unit),
+                "trend": row.get("trend", ""),
+                "direction": row.get("direction", ""),
+                "chart": {
+                    "slug": f"op-{row['slug']}",
+                    "labels": labels,
+                    "values": values,
+                    "target": None if target is None else float(target) * scale,
+                    "unit": "min" if duration_unit else unit,
+                    "duration": bool(duration_unit),
+                },
+            }
+        )
+    return cards

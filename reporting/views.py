@@ -26,7 +26,7 @@ from reporting.selectors import (
     require_report_viewer,
 )
 from reporting.services import MeasurementInput, measurement_record, measurements_record
-from reporting.tables import dashboard_tables, report_tables
+from reporting.tables import dashboard_tables, operational_cards, report_tables
 
 AREA = "reports"
 
@@ -49,6 +49,7 @@ def index(request: HttpRequest) -> HttpResponse:
         return redirect("reporting:list")
     range_key = request.GET.get("range", "30d")
     figures = dashboard_figures(range_key=range_key, today=_today())
+    operational = operational_cards(figures["operational"])
     categories: dict[str, list[dict[str, Any]]] = {}
     for kpi in figures["kpis"]:
         categories.setdefault(kpi["category_label"], []).append(kpi)
@@ -58,7 +59,12 @@ def index(request: HttpRequest) -> HttpResponse:
         "tables": dashboard_tables(figures),
         "ranges": [(key, label) for key, (label, _days, _size) in RANGES.items()],
         "range": figures["range"],
-        "chart_data": {"labels": figures["labels"], "kpis": figures["kpis"]},
+        "operational_cards": operational,
+        "chart_data": {
+            "labels": figures["labels"],
+            "kpis": figures["kpis"],
+            "operational": [card["chart"] for card in operational],
+        },
         "latest_reports": list(report_list()[:8]),
     }
     return render(request, "reporting/dashboard.html", context)

@@ -4,9 +4,10 @@
   function format(seconds) {
     var s = Math.abs(Math.round(seconds)), d = Math.floor(s / 86400), h = Math.floor((s % 86400) / 3600),
         m = Math.floor((s % 3600) / 60), r = s % 60;
-    if (d) return d + "d " + h + "h";
-    if (h) return h + "h " + m + "m";
-    return m + "m " + (r < 10 ? "0" : "") + r + "s";
+    // The portal's duration words (opsportal/timefmt.py): "2 days 18 h", "1 h 05 min"; seconds only under an hour.
+    if (d) return d + (d === 1 ? " day" : " days") + (h ? " " + h + " h" : "");
+    if (h) return h + " h" + (m ? " " + (m < 10 ? "0" : "") + m + " min" : "");
+    return m + " min " + (r < 10 ? "0" : "") + r + " s";
   }
   function tick() {
     var now = Date.now();

@@ -26,6 +26,35 @@
     return chart;
   }
 
+  // "8 h 19 min" for a number of minutes: durations read in hours and minutes (opsportal/timefmt.py).
+  function durationText(minutes) {
+    if (minutes === null || minutes === undefined) { return ""; }
+    var sign = minutes < 0 ? "-" : "", total = Math.round(Math.abs(minutes));
+    var hours = Math.floor(total / 60), rest = total % 60;
+    if (hours === 0) { return sign + rest + " min"; }
+    return sign + hours + " h" + (rest ? " " + (rest < 10 ? "0" : "") + rest + " min" : "");
+  }
+
+  function barChart(canvas, spec) {
+    var format = spec.duration ? durationText : function (value) { return value + " " + (spec.unit || ""); };
+    var datasets = [{ label: spec.duration ? "mean" : (spec.unit || "value"), data: spec.values,
+                      backgroundColor: "rgba(13,110,253,.55)", borderColor: LINE, borderWidth: 1 }];
+    if (spec.target !== null && spec.target !== undefined) {
+      datasets.push({ type: "line", label: "target", data: spec.labels.map(function () { return spec.target; }),
+                      borderColor: TARGET, borderDash: [6, 4], pointRadius: 0, fill: false });
+    }
+    var chart = new Chart(canvas, {
+      type: "bar",
+      data: { labels: spec.labels, datasets: datasets },
+      options: { animation: false, responsive: true, maintainAspectRatio: false,
+                 plugins: { legend: { display: false },
+                            tooltip: { callbacks: { label: function (item) { return item.dataset.label + ": " + format(item.raw); } } } },
+                 scales: { y: { beginAtZero: true, ticks: { maxTicksLimit: 5, callback: function (value) { return format(value); } } } } }
+    });
+    canvas.setAttribute("data-rendered", "true");
+    return chart;
+  }
+
   function forEachCanvas(callback) {
     document.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
       callback(canvas, canvas.getAttribute("data-chart"));
@@ -38,9 +67,12 @@
       if (!data || typeof Chart === "undefined") { return; }
       var bySlug = {};
       data.kpis.forEach(function (kpi) { bySlug[kpi.slug] = kpi; });
+      var operational = {};
+      (data.operational || []).forEach(function (spec) { operational[spec.slug] = spec; });
       forEachCanvas(function (canvas, slug) {
         var kpi = bySlug[slug];
         if (kpi) { lineChart(canvas, data.labels, kpi.values, kpi.target, kpi.unit); }
+        else if (operational[slug]) { barChart(canvas, operational[slug]); }
       });
     },
     report: function (id) {

@@ -130,8 +130,8 @@ class TestCalendarPage:
             make_change(
                 window_start=start + timedelta(hours=index * 5), window_end=start + timedelta(hours=index * 5 + 1)
             )
-        # session, user, groups, changes, freezes, token (+ savepoints the client adds)
-        with django_assert_max_num_queries(8):
+        # session, user, groups, changes, freezes, token, unread notifications (+ savepoints the client adds)
+        with django_assert_max_num_queries(9):
             client.get("/changes/calendar/?view=month&date=2026-12-01")
 
 

@@ -33,8 +33,8 @@ class TestChangeList:
         client.get("/changes/")
         for _ in range(30):
             make_change()
-        # session, user, groups, count, page of changes (requester and implementer joined)
-        with django_assert_max_num_queries(7):
+        # session, user, groups, count, page of changes (requester and implementer joined), unread notifications
+        with django_assert_max_num_queries(8):
             response = client.get("/changes/?page=2")
         assert "Page 2 of 2" in response.content.decode()
 

@@ -78,8 +78,8 @@ class TestToday:
         # 1. session, 2. user, 3. the user's roles (groups), 4. the runs of the user's groups,
         # 5. the incidents section (the ops user sees no change section), 6. the latest reports,
         # 7. the live version the page polls with (opsportal.live.today_version, one query),
-        # 8. the user's open meeting action items (coordination's section).
-        assert fifty == 8
+        # 8. the user's open meeting action items, 9. the unread-notifications badge (one COUNT).
+        assert fifty == 9
 
 
 @pytest.mark.django_db

@@ -179,6 +179,6 @@ class TestOpenIncidentFlags:
             make_change()
         client = client_for(oncall_user)
         client.get("/changes/")
-        # session, user, groups, count, page, open P0/P1 incidents, their services
-        with django_assert_max_num_queries(9):
+        # session, user, groups, count, page, open P0/P1 incidents, their services, unread notifications
+        with django_assert_max_num_queries(10):
             assert client.get("/changes/").status_code == 200

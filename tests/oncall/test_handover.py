@@ -62,7 +62,7 @@ class TestHandoverSweep:
         assert notification.link == f"/oncall/handovers/{handover.pk}/"
         assert f"Handover note from {outgoing.username}:\nNo note." in notification.body
         assert (
-            f"#{open_p1.pk} P1 Payments down (declared), response due 2026-11-16 07:00 UTC BREACHED"
+            f"#{open_p1.pk} P1 Payments down (declared), response due Mon 16 Nov 07:00 UTC, BREACHED"
             in notification.body
         )
 

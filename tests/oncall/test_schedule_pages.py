@@ -293,7 +293,7 @@ class TestOncallDryRun:
         assert dry_run_table(oncall.content.decode()) == dry_run_table(preview.content.decode())
         table = dry_run_table(oncall.content.decode())
         # The schedule's primary (Bob that week) first, its secondary (Carol), then the managers.
-        assert "<td>Wed 25 Nov 11:00</td><td>1</td><td>bob</td>" in table
+        assert "<td>Wed 25 Nov 11:00 UTC</td><td>1</td><td>bob</td>" in table
         assert "<td>carol</td>" in table
         assert "<td>maria.manager</td>" in table
 

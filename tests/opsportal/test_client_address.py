@@ -81,3 +81,16 @@ class TestLockoutBehindAProxy:
         settings.TRUSTED_PROXY_COUNT = 0
         self._fail(client, ops_user.username, "203.0.113.66")
         assert self._login(client, ops_user.username, "198.51.100.20").status_code == 429
+
+
+@pytest.mark.django_db
+class TestTheLockoutPage:
+    def test_it_says_when_to_try_again_and_links_back_to_the_login(self, settings, client, ops_user):
+        settings.TRUSTED_PROXY_COUNT = 0
+        for _ in range(5):
+            client.post("/accounts/login/", {"username": ops_user.username, "password": "wrong-password-123"})
+        response = client.post("/accounts/login/", {"username": ops_user.username, "password": PASSWORD})
+        html = response.content.decode()
+        assert response.status_code == 429
+        assert "Try again in 15 min, after " in html
+        assert 'href="/accounts/login/" data-testid="back-to-login"' in html
