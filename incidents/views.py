@@ -37,10 +37,10 @@ PAGE_SIZE = 25
 
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
-    """List incidents with filters, live SLA countdowns and breach badges."""
+    """List open incidents, most urgent first (closed ones behind the status filter), with live countdowns."""
     rules.require(rules.may_view(request.user), rules.VIEW_DENIED)
     form = FilterForm(request.GET or None)
-    queryset = selectors.incident_list(filters=form.filters() if request.GET else {})
+    queryset = selectors.incident_list(filters=form.filters() if request.GET else {"status": "open"})
     # Live: the list polls itself; an unchanged poll answers 304 after one aggregate query.
     count, version = selectors.incident_list_version(queryset)
     etag = live.etag_of(request.user.pk, request.get_full_path(), count, version)

@@ -167,6 +167,7 @@ def _first_id(model: Any) -> int:
 URLS: dict[str, Callable[[], str]] = {
     "Today": lambda: "/",
     "incident list page": lambda: "/incidents/",
+    "incident list page, all": lambda: "/incidents/?status=all",
     "incident page": lambda: f"/incidents/{_first_id(Incident)}/",
     "change list page": lambda: "/changes/",
     "change page": lambda: f"/changes/{_first_id(ChangeRequest)}/",
@@ -175,6 +176,7 @@ URLS: dict[str, Callable[[], str]] = {
     "run page": lambda: f"/checklists/runs/{_first_id(ChecklistRun)}/",
     "reports page": lambda: "/reports/",
     "report list page": lambda: "/reports/list/",
+    "report page": lambda: f"/reports/{_first_id(Report)}/",
     "on-call page": lambda: "/oncall/",
     "notifications page": lambda: "/notifications/",
     "incident API list": lambda: "/api/v1/incidents/",
@@ -220,6 +222,7 @@ def _grow_schedules(names: range, engineers: list[Any]) -> None:
 # The table each list pages through: no query reads its rows without a LIMIT (a COUNT is fine).
 LIST_TABLES = {
     "incident list page": "incidents_incident",
+    "incident list page, all": "incidents_incident",
     "change list page": "changes_changerequest",
     "checklist history page": "checklists_checklistrun",
     "report list page": "reporting_report",
