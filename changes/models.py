@@ -253,6 +253,8 @@ class ChangeRequest(models.Model):
             ),
         ]
         indexes = [
+            # The change list and the API list page through changes newest first.
+            models.Index(fields=["-created_at", "-id"], name="change_newest_first_idx"),
             models.Index(fields=["status", "status_changed_at"], name="change_status_waiting_idx"),
             models.Index(fields=["window_start", "window_end"], name="change_calendar_idx"),
             models.Index(fields=["completed_at"], name="change_failure_rate_idx"),

@@ -107,6 +107,7 @@ def most_urgent_first(queryset: QuerySet[Incident], *, now: Any = None) -> Query
     1. breached: unacknowledged past the deadline, or acknowledged after it;
     2. awaiting a response within the deadline (closest deadline first);
     3. acknowledged in time (being worked on).
+    The ended ones follow newest first, whatever their severity.
     """
     now = now or timezone.now()
     is_open = Q(status__in=OPEN_STATUSES)
@@ -121,7 +122,8 @@ def most_urgent_first(queryset: QuerySet[Incident], *, now: Any = None) -> Query
             output_field=IntegerField(),
         ),
         open_due_at=Case(When(is_open, then=F("response_due_at")), default=None, output_field=DateTimeField()),
-    ).order_by("urgency_rank", F("open_due_at").asc(nulls_last=True), "severity__position", "-detected_at", "-pk")
+        open_severity=Case(When(is_open, then=F("severity__position")), default=None, output_field=IntegerField()),
+    ).order_by("urgency_rank", F("open_due_at").asc(nulls_last=True), "open_severity", "-detected_at", "-pk")
 
 
 def incidents_at_risk(*, now: Any = None) -> QuerySet[Incident]:

@@ -29,6 +29,7 @@ from incidents.lifecycle import BY_ACTION
 from incidents.models import OPEN_STATUSES, ActionItem, Incident, PostIncidentReview, Service
 from opsportal import clock, live
 from opsportal.errors import Conflict
+from opsportal.paging import NarrowPaginator
 from opsportal.today import TodaySection, register_today_section
 
 AREA = "incidents"
@@ -46,7 +47,7 @@ def index(request: HttpRequest) -> HttpResponse:
     etag = live.etag_of(request.user.pk, request.get_full_path(), count, version)
     if (not_modified := live.poll_not_modified(request, etag)) is not None:
         return not_modified
-    paginator = Paginator(queryset, PAGE_SIZE)
+    paginator = NarrowPaginator(queryset, PAGE_SIZE)  # sorts keys only: the order is computed, not indexed
     paginator.count = count  # already counted by the version query: no second COUNT(*)
     page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import time_machine
 
-from incidents.models import Incident, IncidentStatus
+from incidents.models import Incident, IncidentStatus, Service
 from incidents.services import incident_declare
 
 NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)  # a Wednesday noon
@@ -22,8 +22,8 @@ EXPECTED = [
     "High due at the same moment",
     "Low",
     "High acknowledged",
+    "Low closed",  # ended ones newest first, whatever their severity
     "Critical fixed",
-    "Low closed",
 ]
 OPEN = EXPECTED[:6]
 
@@ -43,7 +43,7 @@ def incidents(manager_user: Any, severities: Any) -> None:
         )
         declare("Low closed", "P3", ago=timedelta(hours=2), status=IncidentStatus.CLOSED)
         declare("Low", "P3")  # due in a day
-        declare("Critical fixed", "P0", status=IncidentStatus.RESOLVED)
+        declare("Critical fixed", "P0", ago=timedelta(hours=3), status=IncidentStatus.RESOLVED)
         declare("High acknowledged", "P1", status=IncidentStatus.ACKNOWLEDGED)  # due in an hour, still open
         declare("High due at the same moment", "P1", ago=timedelta(minutes=45))  # due in 15 minutes
         declare("Critical due soon", "P0")  # due in 15 minutes
@@ -70,7 +70,7 @@ class TestTheIncidentListShowsOpenIncidentsFirstMostUrgentFirst:
 
     def test_the_closed_ones_are_behind_the_status_filter(self, client_for, manager_user, incidents):
         client = client_for(manager_user)
-        assert self.shown(client, "/incidents/?status=closed") == ["Critical fixed", "Low closed"]
+        assert self.shown(client, "/incidents/?status=closed") == ["Low closed", "Critical fixed"]
         assert self.shown(client, "/incidents/?status=all") == EXPECTED
 
     def test_a_filter_keeps_the_order(self, client_for, manager_user, incidents):
@@ -85,6 +85,23 @@ class TestTheIncidentListShowsOpenIncidentsFirstMostUrgentFirst:
             "High answered late",
             "High due at the same moment",
             "High acknowledged",
+        ]
+
+    def test_the_page_and_the_api_keep_the_order_across_pages(self, client_for, manager_user, incidents):
+        client = client_for(manager_user)
+        with time_machine.travel(NOW, tick=False):
+            pages = [client.get(f"/api/v1/incidents/?page_size=3&page={number}").json() for number in (1, 2, 3)]
+        assert [row["title"] for page in pages for row in page["results"]] == EXPECTED
+        assert pages[0]["count"] == len(EXPECTED)
+
+    def test_a_service_filter_keeps_the_order(self, client_for, manager_user, incidents):
+        service = Service.objects.create(name="Billing")
+        for incident in Incident.objects.filter(title__in=["Low", "Low breached", "Critical fixed"]):
+            incident.services.add(service)
+        assert self.shown(client_for(manager_user), f"/incidents/?status=all&service={service.pk}") == [
+            "Low breached",
+            "Low",
+            "Critical fixed",
         ]
 
     def test_an_incident_passing_its_deadline_moves_up_at_the_next_poll(self, client_for, manager_user, incidents):
