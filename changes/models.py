@@ -330,6 +330,8 @@ class StageResult(models.Model):
 
     class Meta:
         ordering = ["recorded_at", "pk"]
+        # Reports find the changes whose Production stage passed in a period.
+        indexes = [models.Index(fields=["recorded_at"], name="stage_result_recorded_idx")]
 
     def __str__(self) -> str:
         return f"{self.stage} {self.outcome}"

@@ -26,7 +26,8 @@ class NarrowPaginator(Paginator):
         if isinstance(page.object_list, QuerySet) and isinstance(self.object_list, QuerySet):
             keys = list(page.object_list.values_list("pk", flat=True))
             # The unsliced list keeps its joins and prefetches; by key, it needs no sort.
-            rows = {row.pk: row for row in self.object_list.order_by().filter(pk__in=keys)}
+            by_key = self.object_list.order_by().filter(pk__in=keys)[: len(keys)]  # LIMIT: never more than a page
+            rows = {row.pk: row for row in by_key}
             page.object_list = [rows[key] for key in keys if key in rows]
         return page
 
