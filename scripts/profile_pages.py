@@ -4,8 +4,10 @@ Seeds ``--years`` of operational history into the configured database (10 checkl
 2 incidents and 1 change a day, see ``scripts/operational_history.py``; skipped when that
 history is already there), then loads each page with Django's test client as a manager, in
 the same process, ``--repeat`` times after one warm-up load. It prints per page the median
-and p95 time, the number of queries and the share of the time spent in SQL. ``--profile URL``
-(``{incident}`` and ``{run}`` stand for the newest ones) prints the functions that take the most time while loading that page instead.
+and p95 time, the CPU time of the Python process (what the page's own code costs, whatever
+else the machine runs), the number of queries and the share of the time spent waiting for
+SQL. ``--profile URL`` (``{incident}`` and ``{run}`` stand for the newest ones) prints the
+functions that take the most time while loading that page instead.
 
 No web server, so no network, worker or middleware-stack overhead beyond Django's own:
 this finds what a page itself costs (its queries and its Python). The served benchmark
@@ -90,12 +92,13 @@ def measure(client: Any, url: str, repeat: int) -> dict[str, Any]:
     from django.test.utils import CaptureQueriesContext
 
     assert client.get(url).status_code == 200, url
-    timings, sql_seconds, queries = [], [], 0
+    timings, cpu, sql_seconds, queries = [], [], [], 0
     for _ in range(repeat):
         with CaptureQueriesContext(connection) as captured:
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.thread_time()
             response = client.get(url)
             timings.append((time.perf_counter() - started) * 1000)
+            cpu.append((time.thread_time() - started_cpu) * 1000)
         assert response.status_code == 200, (url, response.status_code)
         queries = len(captured.captured_queries)
         sql_seconds.append(sum(float(query["time"]) for query in captured.captured_queries))
@@ -104,6 +107,7 @@ def measure(client: Any, url: str, repeat: int) -> dict[str, Any]:
     return {
         "median": median,
         "p95": timings[min(len(timings) - 1, round(0.95 * (len(timings) - 1)))],
+        "cpu": statistics.median(cpu),
         "queries": queries,
         "sql_share": statistics.median(sql_seconds) * 1000 / median if median else 0.0,
     }
@@ -138,18 +142,18 @@ def main() -> None:
         for _ in range(args.repeat):
             client.get(url)
         profiler.disable()
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+        pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(40)
         return
     print(
         f"{ChecklistRun.objects.count():,} runs, {Incident.objects.count():,} incidents, "
         f"{ChangeRequest.objects.count():,} changes; {args.repeat} loads a page after one warm-up.\n"
     )
-    print("| page | median | p95 | queries | time in SQL |")
-    print("|---|---:|---:|---:|---:|")
+    print("| page | median | p95 | Python CPU (median) | queries | time in SQL |")
+    print("|---|---:|---:|---:|---:|---:|")
     for url in (page.format(**ids()) for page in PAGES):
         result = measure(client, url, args.repeat)
         print(
-            f"| `{url}` | {result['median']:.1f} ms | {result['p95']:.1f} ms | {result['queries']} "
+            f"| `{url}` | {result['median']:.1f} ms | {result['p95']:.1f} ms | {result['cpu']:.1f} ms | {result['queries']} "
             f"| {result['sql_share']:.0%} |"
         )
 
