@@ -259,6 +259,8 @@ class ChangeRequest(models.Model):
             ),
         ]
         indexes = [
+            # The change list and the API list page through changes newest first.
+            models.Index(fields=["-created_at", "-id"], name="change_newest_first_idx"),
             models.Index(fields=["status", "status_changed_at"], name="change_status_waiting_idx"),
             models.Index(fields=["window_start", "window_end"], name="change_calendar_idx"),
             models.Index(fields=["completed_at"], name="change_failure_rate_idx"),
@@ -334,6 +336,8 @@ class StageResult(models.Model):
 
     class Meta:
         ordering = ["recorded_at", "pk"]
+        # Reports find the changes whose Production stage passed in a period.
+        indexes = [models.Index(fields=["recorded_at"], name="stage_result_recorded_idx")]
 
     def __str__(self) -> str:
         return f"{self.stage} {self.outcome}"

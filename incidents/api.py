@@ -28,6 +28,7 @@ from incidents.serializers import (
     ReviewSerializer,
     TimelineEntrySerializer,
 )
+from opsportal.paging import NarrowPagination
 
 
 class IncidentFilter(django_filters.FilterSet):
@@ -54,6 +55,7 @@ class IncidentViewSet(
 
     serializer_class = IncidentSerializer
     filterset_class = IncidentFilter
+    pagination_class = NarrowPagination  # the urgency order is computed: sort keys, then read one page
     lookup_value_regex = r"[0-9]+"  # any other id is a 404 from the router, never a 500
 
     def get_queryset(self) -> QuerySet[Incident]:

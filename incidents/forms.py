@@ -74,7 +74,16 @@ class FilterForm(forms.Form):
     severity = forms.ModelChoiceField(
         queryset=Severity.objects.all(), to_field_name="code", required=False, empty_label="Any severity"
     )
-    status = forms.ChoiceField(required=False, choices=[("", "Any status"), ("open", "Open"), *IncidentStatus.choices])
+    # Open incidents unless asked: "closed" is every incident no longer open, "all" every incident.
+    status = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("", "Open"),
+            ("closed", "Closed (resolved, reviewed or closed)"),
+            ("all", "All"),
+            *[(value, label) for value, label in IncidentStatus.choices if value != IncidentStatus.CLOSED],
+        ],
+    )
     assignee = forms.ModelChoiceField(queryset=get_user_model().objects.none(), required=False, empty_label="Anyone")
     service = forms.ModelChoiceField(queryset=Service.objects.all(), required=False, empty_label="Any service")
 
@@ -84,11 +93,11 @@ class FilterForm(forms.Form):
 
     def filters(self) -> dict[str, Any]:
         if not self.is_valid():
-            return {}
+            return {"status": "open"}
         data = self.cleaned_data
         return {
             "severity": data["severity"].code if data.get("severity") else "",
-            "status": data.get("status") or "",
+            "status": data.get("status") or "open",
             "assignee": data["assignee"].pk if data.get("assignee") else "",
             "service": data["service"].pk if data.get("service") else "",
         }

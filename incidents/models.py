@@ -291,7 +291,11 @@ class Incident(models.Model):
 
     class Meta:
         ordering = ["-detected_at", "-pk"]
-        indexes = [models.Index(fields=["status", "response_due_at"], name="incident_open_by_due")]
+        indexes = [
+            models.Index(fields=["status", "response_due_at"], name="incident_open_by_due"),
+            # Reports count and time the incidents detected in a period.
+            models.Index(fields=["severity", "detected_at"], name="incident_detected_in_period"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(response_due_at__gte=models.F("detected_at")), name="incident_due_after_detected"
@@ -411,7 +415,10 @@ class PostIncidentReview(models.Model):
 
     class Meta:
         ordering = ["-due_at"]
-        indexes = [models.Index(fields=["completed_at", "due_at"], name="review_overdue")]
+        indexes = [
+            models.Index(fields=["completed_at", "due_at"], name="review_overdue"),
+            models.Index(fields=["due_at"], name="review_due_in_period"),  # reviews due in a report's period
+        ]
 
     def __str__(self) -> str:
         return f"Review of #{self.incident_id}"

@@ -66,16 +66,22 @@ def incident_for_user(user: Any, pk: Any, *, write: bool = False) -> Incident:
 
 
 def incident_list(*, filters: dict[str, Any] | None = None) -> QuerySet[Incident]:
-    """Return incidents filtered by severity code, status, assignee id or username, service id or name."""
+    """Return incidents filtered by severity code, status, assignee id or username, service id or name.
+
+    ``status`` is a status, "open", "closed" (no longer open: resolved, reviewed or closed) or
+    "all"; without one, every incident. The order is ``most_urgent_first``.
+    """
     filters = filters or {}
     queryset = incident_queryset()
     if filters.get("severity"):
         queryset = queryset.filter(severity__code=filters["severity"])
-    if filters.get("status"):
-        if filters["status"] == "open":
-            queryset = queryset.filter(status__in=OPEN_STATUSES)
-        else:
-            queryset = queryset.filter(status=filters["status"])
+    status = filters.get("status")
+    if status == "open":
+        queryset = queryset.filter(status__in=OPEN_STATUSES)
+    elif status == "closed":  # every incident no longer open: resolved, reviewed or closed
+        queryset = queryset.exclude(status__in=OPEN_STATUSES)
+    elif status and status != "all":
+        queryset = queryset.filter(status=status)
     assignee = filters.get("assignee")
     if assignee:
         if str(assignee) == "none":
@@ -95,13 +101,30 @@ def incident_list(*, filters: dict[str, Any] | None = None) -> QuerySet[Incident
     return most_urgent_first(queryset)
 
 
-def most_urgent_first(queryset: QuerySet[Incident]) -> QuerySet[Incident]:
-    """Order open incidents first, by response deadline then severity; then the others, newest first."""
+def most_urgent_first(queryset: QuerySet[Incident], *, now: Any = None) -> QuerySet[Incident]:
+    """Order open incidents most urgent first, then the ended ones, newest first.
+
+    Open incidents rank in three groups, each by response deadline then severity:
+    1. breached: unacknowledged past the deadline, or acknowledged after it;
+    2. awaiting a response within the deadline (closest deadline first);
+    3. acknowledged in time (being worked on).
+    The ended ones follow newest first, whatever their severity.
+    """
+    now = now or timezone.now()
     is_open = Q(status__in=OPEN_STATUSES)
+    awaiting = Q(status=IncidentStatus.DECLARED)
+    breached = (awaiting & Q(response_due_at__lte=now)) | Q(acknowledged_at__gt=F("response_due_at"))
     return queryset.annotate(
-        closed_rank=Case(When(is_open, then=Value(0)), default=Value(1), output_field=IntegerField()),
+        urgency_rank=Case(
+            When(is_open & breached, then=Value(0)),
+            When(awaiting, then=Value(1)),
+            When(is_open, then=Value(2)),
+            default=Value(3),
+            output_field=IntegerField(),
+        ),
         open_due_at=Case(When(is_open, then=F("response_due_at")), default=None, output_field=DateTimeField()),
-    ).order_by("closed_rank", F("open_due_at").asc(nulls_last=True), "severity__position", "-detected_at", "-pk")
+        open_severity=Case(When(is_open, then=F("severity__position")), default=None, output_field=IntegerField()),
+    ).order_by("urgency_rank", F("open_due_at").asc(nulls_last=True), "open_severity", "-detected_at", "-pk")
 
 
 def incidents_at_risk(*, now: Any = None) -> QuerySet[Incident]:
@@ -206,8 +229,11 @@ def incident_list_version(queryset: QuerySet[Incident]) -> tuple[Any, ...]:
 
     The count is the paginator's (rows of ``queryset``), so the list page reuses it.
     """
+    now = timezone.now()
     version = queryset.order_by().aggregate(
         count=Count("pk"),
+        # An incident passing its deadline moves up the list: the version changes with it.
+        breached=Count("pk", filter=Q(status=IncidentStatus.DECLARED, response_due_at__lte=now)),
         last=Max("updated_at"),
         acknowledged=Count("acknowledged_at"),
         resolved=Count("resolved_at"),

@@ -29,6 +29,7 @@ from incidents.lifecycle import BY_ACTION
 from incidents.models import OPEN_STATUSES, ActionItem, Incident, PostIncidentReview, Service
 from opsportal import clock, live
 from opsportal.errors import Conflict
+from opsportal.paging import NarrowPaginator
 from opsportal.today import TodaySection, register_today_section
 
 AREA = "incidents"
@@ -37,16 +38,16 @@ PAGE_SIZE = 25
 
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
-    """List incidents with filters, live SLA countdowns and breach badges."""
+    """List open incidents, most urgent first (closed ones behind the status filter), with live countdowns."""
     rules.require(rules.may_view(request.user), rules.VIEW_DENIED)
     form = FilterForm(request.GET or None)
-    queryset = selectors.incident_list(filters=form.filters() if request.GET else {})
+    queryset = selectors.incident_list(filters=form.filters() if request.GET else {"status": "open"})
     # Live: the list polls itself; an unchanged poll answers 304 after one aggregate query.
     count, version = selectors.incident_list_version(queryset)
     etag = live.etag_of(request.user.pk, request.get_full_path(), count, version)
     if (not_modified := live.poll_not_modified(request, etag)) is not None:
         return not_modified
-    paginator = Paginator(queryset, PAGE_SIZE)
+    paginator = NarrowPaginator(queryset, PAGE_SIZE)  # sorts keys only: the order is computed, not indexed
     paginator.count = count  # already counted by the version query: no second COUNT(*)
     page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()

@@ -44,7 +44,8 @@ from datetime import datetime
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, F, Min, Q
+from django.db.models import Count, F, Min, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from reporting.kpis import register_operational_kpi
@@ -192,10 +193,15 @@ def _incident_rows(period_start: datetime, period_end: datetime) -> list[tuple[A
 
 def incidents_by_severity(period_start: datetime, period_end: datetime) -> dict[str, Any]:
     """Return the number of incidents detected in the period, by severity (every severity listed)."""
-    from incidents.models import Severity
+    from incidents.models import Incident, Severity
 
-    in_period = Q(incidents__detected_at__gte=period_start, incidents__detected_at__lt=period_end)
-    rows = Severity.objects.annotate(count=Count("incidents", filter=in_period)).order_by("position", "code")
+    # A count per severity through the (severity, detected_at) index, not a join of every incident.
+    in_period = Incident.objects.filter(
+        severity=OuterRef("pk"), detected_at__gte=period_start, detected_at__lt=period_end
+    ).values("severity")
+    rows = Severity.objects.annotate(
+        count=Coalesce(Subquery(in_period.annotate(count=Count("pk")).values("count")), 0)
+    ).order_by("position", "code")
     breakdown = [{"severity": row.code, "name": row.name, "incidents": row.count} for row in rows]
     return {"value": sum(row["incidents"] for row in breakdown), "breakdown": breakdown}
 
@@ -402,12 +408,15 @@ def change_failure_rate(period_start: datetime, period_end: datetime) -> dict[st
 def change_lead_time(period_start: datetime, period_end: datetime) -> dict[str, Any]:
     """Return the mean hours from Initiation to the first passed Production stage, by type.
 
-    One query: the first passed Production result per change (HAVING it falls in the period).
+    One query: the first passed Production result per change (HAVING it falls in the period),
+    over only the changes with a pass in the period (through the ``recorded_at`` index).
     """
     from changes.models import ChangeType, StageOutcome, StageResult
 
+    passes = StageResult.objects.filter(stage__name__iexact="production", outcome=StageOutcome.PASSED)
+    passed_in_period = passes.filter(recorded_at__gte=period_start, recorded_at__lt=period_end).values("change_id")
     rows = (
-        StageResult.objects.filter(stage__name__iexact="production", outcome=StageOutcome.PASSED)
+        passes.filter(change_id__in=passed_in_period)
         .values("change_id", "change__change_type", "change__created_at")
         .annotate(reached=Min("recorded_at"))
         .filter(reached__gte=period_start, reached__lt=period_end)

@@ -52,9 +52,9 @@ class TestIndex:
             incident_declare(by=oncall_user, title=f"i{number}", severity=severities["P1"])
         client = client_for(oncall_user)
         client.get("/incidents/")
-        # session, user, groups, severities, responders, services (filter form), count, page, prefetch services,
-        # the unread-notifications badge
-        with django_assert_max_num_queries(13):
+        # session, user, groups, severities, responders, services (filter form), count, the page's keys,
+        # the page's rows by key, prefetch services, the unread-notifications badge
+        with django_assert_max_num_queries(14):
             response = client.get("/incidents/?page=2")
         assert b"Page 2 of 2" in response.content
 

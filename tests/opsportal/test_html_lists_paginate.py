@@ -18,7 +18,7 @@ NOW = datetime(2026, 11, 27, 14, tzinfo=UTC)
 PAGE_SIZE = 25
 # (page, what marks one row on it)
 LISTS = {
-    "/incidents/": r'data-incident="\d+"',
+    "/incidents/?status=all": r'data-incident="\d+"',  # open ones only by default: too few to page
     "/changes/": r'href="/changes/\d+/"',
     "/checklists/history/": r'href="/checklists/runs/\d+/"',
     "/reports/list/": r'href="/reports/\d+/"',
@@ -54,7 +54,7 @@ class TestEveryHtmlListPaginates:
         client = client_for(admin_user)
         with time_machine.travel(NOW, tick=False):
             first = client.get(url).content.decode()
-            second = client.get(f"{url}?page=2").content.decode()
+            second = client.get(f"{url}{'&' if '?' in url else '?'}page=2").content.decode()
         rows = set(re.findall(LISTS[url], first))
         assert 0 < len(re.findall(LISTS[url], first)) <= PAGE_SIZE
         assert re.search(r'href="\?(?:[^"]*&amp;)?page=2"', first), "no link to page 2"
