@@ -271,17 +271,28 @@ def escalation_preview(request: HttpRequest) -> HttpResponse:
 def at_risk(request: HttpRequest) -> HttpResponse:
     """Show unacknowledged incidents nearing or past their response deadline."""
     rules.require(rules.may_view(request.user), rules.VIEW_DENIED)
-    breached, at_risk_list = selectors.split_breached(selectors.incidents_at_risk()[:100])
-    return render(
+    # Live: the list polls itself (htmx, no <meta refresh> that would reset scroll and focus); an
+    # unchanged poll answers 304. The minute is part of the version: incidents enter the window by time.
+    incidents = list(selectors.incidents_at_risk()[:100])
+    etag = live.etag_of(
+        request.user.pk, clock.now().replace(second=0, microsecond=0),
+        *((incident.pk, incident.updated_at) for incident in incidents),
+    )  # fmt: skip
+    if (not_modified := live.poll_not_modified(request, etag)) is not None:
+        return not_modified
+    breached, at_risk_list = selectors.split_breached(incidents)
+    response = render(
         request,
         "incidents/at_risk.html",
         {
-            "incidents": breached + at_risk_list,
+            "incidents": incidents,
             "breached": breached,
             "at_risk": at_risk_list,
             "window": selectors.AT_RISK_WINDOW,
+            **live.live_context(etag),
         },
     )
+    return live.stamp(request, response, etag)
 
 
 @register_today_section(AREA)

@@ -350,3 +350,22 @@ def screenshot(page: Any, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def tab_to(page: Any, selector: str, limit: int = 120) -> None:
+    """Press Tab (keyboard only) until the focused element matches ``selector``; fail after ``limit`` presses."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate(
+            "(selector) => !!document.activeElement && document.activeElement.matches(selector)", selector
+        ):
+            return
+    raise AssertionError(f"Tab never reached {selector!r}")
+
+
+def focus_ring(page: Any) -> dict[str, str]:
+    """Return the focused element's outline (style, width, colour): a visible focus has one."""
+    return page.evaluate(
+        "() => { const s = getComputedStyle(document.activeElement);"
+        " return {style: s.outlineStyle, width: s.outlineWidth, color: s.outlineColor}; }"
+    )

@@ -77,3 +77,82 @@
     elt.setAttribute("data-etag", event.detail.xhr.getResponseHeader("ETag") || "");
   });
 })();
+
+// Accessibility: window.portalAnnounce(text) speaks through the polite live region of base.html
+// (#live-announcer). After htmx swaps a checklist item (data-item-id), focus returns to that
+// item's control (not <body>) and the tick is announced: "Item <text> ticked".
+(function () {
+  var pending = null;
+  window.portalAnnounce = function (text) {
+    var region = document.getElementById("live-announcer");
+    if (!region) { return; }
+    region.textContent = "";
+    if (pending) { clearTimeout(pending); }
+    // A short pause makes screen readers speak the same text twice in a row, too.
+    pending = setTimeout(function () { region.textContent = text; pending = null; }, 50);
+  };
+  var before = {};
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    if (target && target.hasAttribute && target.hasAttribute("data-item-id")) {
+      var active = document.activeElement;
+      before[target.id] = {
+        done: target.getAttribute("data-done"),
+        focused: !!(active && active !== document.body && target.contains(active))
+      };
+    }
+  });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var target = event.detail.target;
+    if (!target || !target.id || !(target.id in before)) { return; }
+    var was = before[target.id];
+    delete before[target.id];
+    var item = document.getElementById(target.id);
+    if (!item) { return; }
+    var control = item.querySelector("[data-testid=untick], [data-testid=tick], textarea, button, summary");
+    if (was.focused || document.activeElement === document.body || document.activeElement === null) {
+      (control || item).focus();
+    }
+    var label = item.getAttribute("data-label") || "";
+    var done = item.getAttribute("data-done");
+    var error = item.querySelector("[data-testid=item-error]");
+    if (error) {
+      window.portalAnnounce(error.textContent.trim());
+    } else if (done !== was.done) {
+      window.portalAnnounce("Item " + label + (done === "1" ? " ticked" : " unticked"));
+    } else {
+      window.portalAnnounce("Item " + label + " saved");
+    }
+  });
+})();
+
+// A table that scrolls sideways (.table-responsive, .scroll-box) gets a tab stop and a name, so a
+// keyboard user can scroll it too; one that fits loses them again (on load, swaps and resizes).
+(function () {
+  function nameOf(box) {
+    var caption = box.querySelector("caption");
+    if (caption) { return caption.textContent.trim(); }
+    var section = box.closest("section, .card, article");
+    var heading = section && section.querySelector("h1, h2, h3, h4, h5, .card-header");
+    return heading ? heading.textContent.trim() : "Table";
+  }
+  function mark() {
+    document.querySelectorAll(".table-responsive, .scroll-box").forEach(function (box) {
+      var scrolls = box.scrollWidth > box.clientWidth + 1 || box.scrollHeight > box.clientHeight + 1;
+      if (scrolls && !box.hasAttribute("tabindex")) {
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("role", "region");
+        box.setAttribute("aria-label", nameOf(box) + " (scrolls)");
+        box.setAttribute("data-scroll-region", "");
+      } else if (!scrolls && box.hasAttribute("data-scroll-region")) {
+        ["tabindex", "role", "aria-label", "data-scroll-region"].forEach(function (name) { box.removeAttribute(name); });
+      }
+    });
+  }
+  var timer = null;
+  function later() { if (timer) { clearTimeout(timer); } timer = setTimeout(mark, 100); }
+  document.addEventListener("DOMContentLoaded", mark);
+  window.addEventListener("load", mark);
+  window.addEventListener("resize", later);
+  document.addEventListener("htmx:afterSettle", later);
+})();
