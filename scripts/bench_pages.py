@@ -393,6 +393,13 @@ def wrk(url: str, script: str, connections: int, duration: float) -> Measure:
     return Measure(rate=requests / (microseconds / 1e6), p50_ms=p50 / 1000, p95_ms=p95 / 1000, errors=errors)
 
 
+def latency(measure: Measure, duration: float) -> str:
+    """Return "p50 / p95 ms", or say that no request completed within the measurement."""
+    if measure.p50_ms == 0:
+        return f"none completed in {duration:g} s"
+    return f"{measure.p50_ms:.1f} / {measure.p95_ms:.1f} ms"
+
+
 # The run --------------------------------------------------------------------------------------
 
 
@@ -541,7 +548,7 @@ def measure_size(years: int, template: str, arguments: argparse.Namespace, base_
             note = f" ({errors} errors)" if errors else ""
             lines.append(
                 f"| {target.label} | {busy.rate:,.0f}{note} | {100 * busy.rate / bare_rate:.0f} % "
-                f"| {quiet.p50_ms:.1f} / {quiet.p95_ms:.1f} ms |"
+                f"| {latency(quiet, arguments.duration)} |"
             )
     finally:
         stop(portal)
