@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from checklists import rules
@@ -71,6 +71,23 @@ class GenerateResult:
     existing: int = 0
 
 
+def _item_copies(run: ChecklistRun, items: list[ChecklistItem]) -> list[RunItem]:
+    """Return unsaved copies of a template's ``items`` for ``run``, numbered from 1."""
+    return [
+        RunItem(
+            run=run,
+            template_item=item,
+            position=index,
+            text=item.text,
+            help_text=item.help_text,
+            link=item.link,
+            required=item.required,
+            evidence_required=item.evidence_required,
+        )
+        for index, item in enumerate(items, start=1)
+    ]
+
+
 def _run_create(
     *, template: ChecklistTemplate, unique: dict[str, Any], fields: dict[str, Any], items: list[Any]
 ) -> ChecklistRun | None:
@@ -89,19 +106,7 @@ def _run_create(
         )
         if not created:
             return None
-        RunItem.objects.bulk_create(
-            RunItem(
-                run=run,
-                template_item=item,
-                position=index,
-                text=item.text,
-                help_text=item.help_text,
-                link=item.link,
-                required=item.required,
-                evidence_required=item.evidence_required,
-            )
-            for index, item in enumerate(items, start=1)
-        )
+        RunItem.objects.bulk_create(_item_copies(run, items))
     return run
 
 
@@ -122,9 +127,12 @@ def runs_generate(
     2. For each date and template whose schedule opens that day, compute the window in the
        portal's zone; with ``skip_before_creation`` (the beat task), skip a period whose
        window closed before the template existed, so a new template brings no missed backlog.
-    3. Skip periods that already have a run; create the others, each in its own savepoint
-       (the unique constraint settles races with a concurrent generator).
-    4. A run whose window has already closed is created as missed, not as open work.
+       Periods that already have a run are skipped.
+    3. A run whose window has already closed is created as missed, not as open work.
+    4. In one transaction, insert the new runs in bulk, ignoring conflicts: the unique
+       constraint per template and period settles races with a concurrent generator (its
+       insert of the same key waits for ours to end, then inserts nothing), then copy the
+       template items into the runs this call created, all in bulk (see ``_runs_insert``).
     """
     now = now or timezone.now()
     zone = clock.portal_zone()
@@ -148,6 +156,8 @@ def runs_generate(
         if any(template.frequency in (Frequency.MONTHLY, Frequency.QUARTERLY) for template in templates)
         else calendar_rules.every_day
     )
+    items = {template.pk: list(template.items.all()) for template in templates}
+    new_runs: list[ChecklistRun] = []
     for index, day in enumerate(days, start=1):
         for template in templates:
             if not calendar_rules.occurs_on(template.schedule, day, working_day):
@@ -158,26 +168,55 @@ def runs_generate(
             window = calendar_rules.run_window(template.schedule, day, zone, working_day)
             if skip_before_creation and window.missed_at <= template.created_at:
                 continue  # the period ended before the template existed: nothing was ever due
-            missed = window.missed_at <= now
-            run = _run_create(
-                template=template,
-                unique={"period_date": day},
-                fields={
-                    "opens_at": window.opens_at,
-                    "due_at": window.due_at,
-                    "missed_at": window.missed_at,
-                    "status": RunStatus.MISSED if missed else RunStatus.OPEN,
-                },
-                items=list(template.items.all()),
+            new_runs.append(
+                ChecklistRun(
+                    template=template,
+                    name=template.name,
+                    period_date=day,
+                    opens_at=window.opens_at,
+                    due_at=window.due_at,
+                    missed_at=window.missed_at,
+                    status=RunStatus.MISSED if window.missed_at <= now else RunStatus.OPEN,
+                    items_total=len(items[template.pk]),
+                )
             )
-            if run is None:
-                result.existing += 1
-            else:
-                result.created += 1
-                result.created_missed += int(missed)
         if progress is not None:
             progress(index, len(days))
+    created = _runs_insert(new_runs, items=items, start=start, end=end)
+    result.created = len(created)
+    result.created_missed = sum(run.status == RunStatus.MISSED for run in created)
+    result.existing += len(new_runs) - len(created)
     return result
+
+
+def _runs_insert(
+    runs: list[ChecklistRun], *, items: dict[int, list[ChecklistItem]], start: date, end: date
+) -> list[ChecklistRun]:
+    """Insert those of the calendar ``runs`` (``start`` to ``end``) that do not exist yet; return them.
+
+    1. Insert every run with ON CONFLICT DO NOTHING (``ignore_conflicts``): a run whose
+       template and period exist already, or that a concurrent generator inserts first, is
+       left out; the competing insert waits on the unique index until the other transaction
+       ends, so nothing doubles and nothing fails.
+    2. Re-read the runs by their unique key (template, period). The ones this call created
+       are those without items yet: a concurrent generator's run only becomes visible when
+       it commits, together with its items. (A template without items has nothing to copy;
+       such a run lost to a concurrent generator at the same moment is counted by both.)
+    3. Copy their template's ``items`` into those runs in bulk. Runs and items commit together.
+    """
+    if not runs:
+        return []
+    wanted = {(run.template_id, run.period_date) for run in runs}
+    with transaction.atomic():
+        ChecklistRun.objects.bulk_create(runs, batch_size=1000, ignore_conflicts=True)
+        candidates = ChecklistRun.objects.filter(
+            template_id__in={template for template, _day in wanted}, period_date__gte=start, period_date__lte=end
+        ).exclude(Exists(RunItem.objects.filter(run=OuterRef("pk"))))
+        created = [run for run in candidates if (run.template_id, run.period_date) in wanted]
+        RunItem.objects.bulk_create(
+            (copy for run in created for copy in _item_copies(run, items[run.template_id])), batch_size=2000
+        )
+    return created
 
 
 def runs_generate_due(*, now: datetime | None = None) -> GenerateResult:

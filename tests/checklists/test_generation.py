@@ -126,6 +126,58 @@ class TestGenerateDueRuns:
         assert list(ChecklistRun.objects.values_list("period_date", flat=True)) == [date(2026, 12, 3)]
 
 
+@pytest.mark.django_db
+class TestBulkGeneration:
+    def test_a_year_takes_a_few_queries_not_a_few_per_run(self, make_template, django_assert_max_num_queries):
+        make_template("Morning", items=3)
+        make_template("Evening", items=2)
+        now = datetime(2027, 1, 1, tzinfo=UTC)
+        # 1. templates, 2. their items, 3. the runs that exist; then in a savepoint: 4-5. the
+        # runs (1,000 a batch), 6. re-read by their key, 7-8. the items (2,000 a batch), release.
+        with django_assert_max_num_queries(12):
+            result = runs_generate(start=date(2026, 1, 1), end=date(2026, 12, 31), now=now)
+        assert result.created == 730 and result.created_missed == 730
+        assert ChecklistRun.objects.count() == 730
+        assert set(ChecklistRun.objects.values_list("items_total", flat=True)) == {2, 3}
+        for run in ChecklistRun.objects.filter(period_date__in=[date(2026, 1, 1), date(2026, 12, 31)]):
+            assert list(run.items.values_list("position", "text")) == [
+                (index, f"Item {index}") for index in range(1, run.items_total + 1)
+            ]
+
+    def test_it_fills_the_gaps_between_runs_that_exist(self, make_template):
+        make_template("Morning", items=2)
+        now = datetime(2026, 11, 1, tzinfo=UTC)
+        runs_generate(start=date(2026, 12, 3), end=date(2026, 12, 4), now=now)
+        before = dict(ChecklistRun.objects.values_list("period_date", "pk"))
+        result = runs_generate(start=date(2026, 12, 1), end=date(2026, 12, 7), now=now)
+        assert (result.created, result.existing, result.created_missed) == (5, 2, 0)
+        runs = ChecklistRun.objects.all()
+        assert runs.count() == 7
+        assert {day: pk for day, pk in runs.values_list("period_date", "pk") if day in before} == before
+        for run in runs:
+            assert run.items.count() == run.items_total == 2
+            assert run.status == RunStatus.OPEN
+
+    def test_a_run_another_generator_made_meanwhile_is_neither_counted_nor_given_items_again(self, make_template):
+        make_template("Morning", items=2)
+        now = datetime(2026, 11, 1, tzinfo=UTC)
+        others: list = []
+
+        def another_generator_meanwhile(done: int, total: int) -> None:
+            # After this call read what exists, before it inserts: another generator makes Dec 2.
+            if done == total:
+                others.append(runs_generate(start=date(2026, 12, 2), end=date(2026, 12, 2), now=now))
+
+        result = runs_generate(
+            start=date(2026, 12, 1), end=date(2026, 12, 3), now=now, progress=another_generator_meanwhile
+        )
+        assert others[0].created == 1
+        assert (result.created, result.existing) == (2, 1)
+        assert ChecklistRun.objects.count() == 3
+        for run in ChecklistRun.objects.all():
+            assert run.items.count() == run.items_total == 2
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 class TestConcurrentGeneration:
