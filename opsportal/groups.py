@@ -20,6 +20,7 @@ PORTAL_APPS = (
     "oncall",
     "coordination",
     "compliance",
+    "access",
 )
 ADMIN_EXTRA_APPS = ("auth", "authtoken", "axes")
 

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "oncall",
     "coordination",
     "compliance",
+    "access",
 ]
 
 MIDDLEWARE = [
@@ -92,6 +93,7 @@ MIDDLEWARE = [
     "opsportal.errors.ConflictMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "access.middleware.RoleChangeActorMiddleware",  # who changed a role (the role audit trail)
     "axes.middleware.AxesMiddleware",  # last, as django-axes requires
 ]
 
@@ -325,6 +327,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Nightly (02:30 UTC): apply the retention rules in batches, deleting or anonymising what is past
     # its period. Idempotent and resumable: a run killed mid-way is finished by the next one.
     "compliance-retention": {"task": "compliance.tasks.apply_retention", "schedule": crontab(hour=2, minute=30)},
+    # Hourly: open this quarter's access review if it is not open yet (one per quarter, unique), remind
+    # managers of reviews overdue 14 days after opening and people of training expiring in 30 days (once).
+    "access-sweep": {"task": "access.tasks.sweep", "schedule": timedelta(hours=1)},
 }
 
 # Webhook channel (webhooks/, README "Webhooks") ---------------------------------------------

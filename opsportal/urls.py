@@ -21,6 +21,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("reporting.api")),  # kpis/ and reports/
     path("", include("oncall.api")),  # schedules/
     path("", include("coordination.api")),  # meetings/ and vendors/
+    path("", include("access.api")),  # access-reviews/
 ]
 
 urlpatterns = [
@@ -43,6 +44,7 @@ urlpatterns = [
     path("oncall/", include("oncall.urls")),
     path("", include("coordination.urls")),  # meetings/, skills/ and vendors/
     path("compliance/", include("compliance.urls")),
+    path("compliance/", include("access.urls")),  # access-reviews/, access/audit.csv, training/
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SchemaView.as_view(), name="schema"),
