@@ -55,6 +55,9 @@ class TestBundledDocument:
             "Monday - Planning and Strategy", "Wednesday - Content and Quality Assurance", "Friday - Analysis and Optimization",
             "First Week - Strategic Review", "Second Week - Technical Maintenance", "Third Week - Content and Marketing",
             "Fourth Week - Planning and Preparation",
+            # The "Security Operations" routines (access/procedures.py).
+            "Security assessment and penetration testing", "Access control review and permission audit",
+            "Security awareness training",
         }  # fmt: skip
         morning = templates["Morning Startup"]
         assert (morning.frequency, morning.time_of_day.hour, morning.items.count()) == ("daily", 8, 6)
