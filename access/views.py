@@ -92,7 +92,10 @@ def line_decide(request: HttpRequest, pk: int, line: int) -> HttpResponse:
         return redirect(review_line.review)
     review_line.refresh_from_db()
     if request.headers.get("HX-Request"):
-        return render(request, "access/_line.html", _line_context(request, review_line))
+        # The line, and the review's status badge out of band (its undecided count, or "Complete").
+        context = _line_context(request, review_line)
+        context.update(status_review=selectors.review_list().get(pk=review_line.review_id), now=clock.now())
+        return render(request, "access/_line.html", context)
     messages.success(request, f"Decided: {review_line.get_decision_display().lower()} {review_line.user}.")
     return redirect(review_line.review)
 

@@ -6,9 +6,12 @@ from datetime import date, timedelta
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from access.models import TrainingRecord
 from opsportal import clock
+from opsportal.roles import Role
 
 PAGES = ["/compliance/access-reviews/", "/compliance/training/"]
 
@@ -52,6 +55,7 @@ class TestReviewPage:
         body = response.content.decode()
         assert f'id="line-{line.pk}"' in body and "Keep" in body and "On the rota" in body
         assert "<form" not in body
+        assert 'id="review-status" hx-swap-oob="true"' in body  # the undecided count, updated in place
 
     def test_a_missing_reason_is_shown_next_to_the_field(self, client_for, review, team, line_of):
         line = line_of(team["olly"])
@@ -87,6 +91,30 @@ class TestReviewPage:
             f"/compliance/access-reviews/{review.pk}/lines/{own.pk}/decide/", {"decision": "keep", "reason": "me"}
         )
         assert response.status_code == 403
+
+
+@pytest.mark.django_db
+class TestQueryBudgets:
+    def _queries(self, client, url):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    def test_the_review_list_and_page_and_the_audit_do_not_grow_with_the_users(self, client_for, make_user, team):
+        from access.services import access_review_open
+
+        client = client_for(team["ada"])
+        urls = ["/compliance/access-reviews/", "/compliance/access/audit.csv", "/compliance/training/"]
+        review = access_review_open()[0]
+        before = [self._queries(client, url) for url in [*urls, f"/compliance/access-reviews/{review.pk}/"]]
+        for number in range(12):
+            make_user(f"extra{number}", Role.OPS, Role.ONCALL)
+        review.lines.all().delete()
+        review.delete()
+        review = access_review_open()[0]
+        # Per page a fixed set (session, user, roles, then the reviews with counts, the review's lines with their
+        # users and deciders, the memberships and grants of the audit): the same with 12 more users.
+        assert [self._queries(client, url) for url in [*urls, f"/compliance/access-reviews/{review.pk}/"]] == before
 
 
 @pytest.mark.django_db

@@ -19,6 +19,9 @@ PAGES = [
     "/reports/measurements/new/",
     "/reports/measurements/import/",
     "/notifications/",
+    "/compliance/access-reviews/",
+    "/compliance/training/",
+    "/compliance/access/audit.csv",
 ]
 HUGE = "99999999999999999999"
 HOSTILE = [

@@ -89,6 +89,10 @@ def api_records(db: Any, admin_user: Any, oncall_user: Any, manager_user: Any) -
 
     meeting_open(schedule=MeetingSchedule.objects.get(kind="standup"), day=today)
     Vendor.objects.create(name="Stripe", support_contact="support@stripe.example", contract_end=today)
+    from access.services import access_review_decide, access_review_open
+
+    review = access_review_open()[0]  # an access review with a decided and an undecided line
+    access_review_decide(line=review.lines.get(user=oncall_user), decision="keep", reason="On call", by=manager_user)
 
 
 @pytest.fixture
