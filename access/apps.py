@@ -7,5 +7,5 @@ class AccessConfig(AppConfig):
     verbose_name = "Access reviews and training"
 
     def ready(self) -> None:
-        # Start the role audit trail (the m2m hook on User.groups) and register the procedure loader.
-        from access import audit, procedures  # noqa: F401
+        # Start the role audit trail (the m2m hook on User.groups); register the procedure loader and demo seeder.
+        from access import audit, demo, procedures  # noqa: F401

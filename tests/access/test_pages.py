@@ -155,3 +155,18 @@ class TestTrainingPage:
         assert "Phishing" not in client.get("/compliance/training/", {"status": "current"}).content.decode()
         assert client.get("/compliance/training/", {"status": "\x00", "format": "x" * 300}).status_code == 200
         assert client.get("/compliance/access-reviews/", {"page": "99999999999999999999"}).status_code == 200
+
+
+@pytest.mark.django_db
+class TestDemoSeeder:
+    def test_it_opens_the_review_and_records_training_once(self, manager_user, ops_user):
+        from access.demo import seed
+        from access.models import AccessReview
+        from opsportal.demo import DemoContext, seeders
+
+        assert "access" in dict(seeders())
+        context = DemoContext(users={Role.MANAGER: manager_user, Role.OPS: ops_user}, now=clock.now())
+        seed(context)
+        assert (AccessReview.objects.count(), TrainingRecord.objects.count()) == (1, 2)
+        assert "training already present" in seed(context)
+        assert (AccessReview.objects.count(), TrainingRecord.objects.count()) == (1, 2)
