@@ -108,3 +108,23 @@ class TestPermissionAuditCsv:
     @pytest.mark.parametrize("persona", ["ops_user", "oncall_user", "outsider"])
     def test_it_is_for_managers_and_admins_only(self, client_for, request, persona):
         assert client_for(request.getfixturevalue(persona)).get(self.URL).status_code == 403
+
+
+@pytest.mark.django_db
+class TestPersonalDataExport:
+    def test_it_carries_role_changes_review_lines_and_training(self, make_user, manager_user):
+        from datetime import date
+
+        from access.models import TrainingRecord
+        from access.services import access_review_open
+        from compliance.selectors import personal_data_for
+        from opsportal import clock
+
+        zoe = make_user("zoe", Role.OPS)
+        access_review_open()
+        TrainingRecord.objects.create(person=zoe, topic="Phishing", completed_on=date(2026, 1, 1),
+                                      expires_on=date(2027, 1, 1), recorded_at=clock.now())  # fmt: skip
+        data = personal_data_for(zoe)
+        assert [row["action"] for row in data["role_changes"]] == ["granted"]
+        assert [row["roles"] for row in data["access_review_lines"]] == [[Role.OPS.value]]
+        assert [row["topic"] for row in data["training_records"]] == ["Phishing"]

@@ -190,10 +190,20 @@ class TestSweepOnAWorker:
         now = clock.now()
         AccessReview.objects.create(quarter=quarter_of(clock.local_date(now)), opened_at=now - timedelta(days=15),
                                     due_at=now - timedelta(days=1))  # fmt: skip
+        from access.models import TrainingRecord
+
+        today = clock.local_date(now)
+        training = TrainingRecord.objects.create(person=team["olly"], topic="Security awareness", recorded_at=now,
+                                                 completed_on=today - timedelta(days=350),
+                                                 expires_on=today + timedelta(days=10))  # fmt: skip
         sweep.delay()
         sweep.delay()
         wait_for(lambda: Notification.objects.filter(key__startswith="access.review.").count() >= 2, timeout=60)
+        wait_for(lambda: Notification.objects.filter(key=f"access.training.{training.pk}.expiry").count() >= 3)
         time.sleep(2)  # the second sweep has run too
         assert AccessReview.objects.count() == 1
-        assert Notification.objects.filter(key__startswith="access.review.").count() == 2
-        assert access_sweep()["review_reminders"] == 0
+        assert Notification.objects.filter(key__startswith="access.review.").count() == 2  # one per manager
+        trained = Notification.objects.filter(key=f"access.training.{training.pk}.expiry")
+        assert sorted(trained.values_list("recipient__username", flat=True)) == ["maria.manager", "mark.manager",
+                                                                                  "olly.ops"]  # fmt: skip
+        assert access_sweep() == {"opened": 0, "review_reminders": 0, "training_reminders": 0}
