@@ -154,6 +154,6 @@ class TestConcurrentGeneration:
         # 7 days x 3 daily + Monday + Wednesday + Friday + the first week's two monthly runs (the strategic review and
         # the security awareness training of access/procedures.py).
         assert ChecklistRun.objects.count() == 7 * 3 + 3 + 2
-        assert ChecklistRun.objects.filter(period_date=date(2026, 12, 1)).count() == 4
+        assert ChecklistRun.objects.filter(period_date=date(2026, 12, 1)).count() == 5
         for run in ChecklistRun.objects.all():
             assert run.items.count() == run.items_total
