@@ -179,5 +179,5 @@ class TestImportWithEveryLoader:
         counts = (ChecklistTemplate.objects.count(), Severity.objects.count())
         call_command("import_procedures")
         assert (ChecklistTemplate.objects.count(), Severity.objects.count()) == counts
-        assert counts == (14, 4)  # 10 calendar checklists and 4 incident response phases
+        assert counts == (17, 4)  # 10 calendar checklists, 3 security routines and 4 incident response phases
         assert "0 created" in capsys.readouterr().out
