@@ -163,7 +163,28 @@ def personal_data_for(user: Any) -> dict[str, Any]:
             "user_agent",
         ),
         "webhooks_owned": [],  # webhook endpoints belong to groups and schedules, never to a person
+        **_access_data(pk),
     }
+
+
+def _access_data(pk: int) -> dict[str, Any]:
+    """Return the person's role changes, access review lines and training records (the access app)."""
+    from access.models import AccessReviewLine, RoleChange, TrainingRecord
+
+    return {
+        "role_changes": _rows(RoleChange.objects.filter(user_number=pk), "id", "role", "action", "at", "by_id", "via"),
+        "access_review_lines": _rows(
+            AccessReviewLine.objects.filter(user_id=pk), "id", "review__quarter", "roles", "last_login", "dormant",
+            "decision", "reason", "decided_by_id", "decided_at",
+        ),
+        "access_review_decisions": _rows(
+            AccessReviewLine.objects.filter(decided_by_id=pk), "id", "review__quarter", "user_id", "decision",
+            "decided_at",
+        ),
+        "training_records": _rows(
+            TrainingRecord.objects.filter(person_id=pk), "id", "topic", "completed_on", "expires_on", "recorded_by_id"
+        ),
+    }  # fmt: skip
 
 
 # Records of processing ----------------------------------------------------------------------
@@ -211,6 +232,10 @@ PERSONAL_DATA: tuple[PersonalDataField, ...] = (
                       RetentionKind.SESSIONS),
     PersonalDataField("Usernames, IP addresses and browsers of login attempts", "Login attempts",
                       "Locking out password guessing", RetentionKind.LOGIN_ATTEMPTS),
+    PersonalDataField("Roles granted and revoked (when, by whom), access review lines and decisions",
+                      "Role audit trail and access reviews", "Proving who held which access, and why", None),
+    PersonalDataField("Training completed, on which topic, and when it expires", "Training records",
+                      "Security awareness training and its reminders", None),
 )  # fmt: skip
 
 

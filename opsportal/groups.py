@@ -22,6 +22,7 @@ PORTAL_APPS = (
     "compliance",
     "knowledge",
     "breaches",
+    "access",
 )
 ADMIN_EXTRA_APPS = ("auth", "authtoken", "axes")
 

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "compliance",
     "knowledge",
     "breaches",
+    "access",
 ]
 
 MIDDLEWARE = [
@@ -94,6 +95,7 @@ MIDDLEWARE = [
     "opsportal.errors.ConflictMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "access.middleware.RoleChangeActorMiddleware",  # who changed a role (the role audit trail)
     "axes.middleware.AxesMiddleware",  # last, as django-axes requires
 ]
 
@@ -333,6 +335,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Remind managers about personal data breaches not yet notified to the regulator, 24, 48 and 66
     # hours after awareness (72-hour deadline): one outbox row per breach and hour, so each once.
     "breaches-reminders": {"task": "breaches.tasks.send_reminders", "schedule": timedelta(seconds=60)},
+    # Hourly: open this quarter's access review if it is not open yet (one per quarter, unique), remind
+    # managers of reviews overdue 14 days after opening and people of training expiring in 30 days (once).
+    "access-sweep": {"task": "access.tasks.sweep", "schedule": timedelta(hours=1)},
 }
 
 # Webhook channel (webhooks/, README "Webhooks") ---------------------------------------------

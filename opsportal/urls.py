@@ -23,6 +23,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("coordination.api")),  # meetings/ and vendors/
     path("knowledge/", include("knowledge.api")),  # pages/ and search/
     path("", include("breaches.api")),  # breaches/
+    path("", include("access.api")),  # access-reviews/
 ]
 
 urlpatterns = [
@@ -48,6 +49,7 @@ urlpatterns = [
     path("", include("breaches.urls")),  # compliance/breaches/, compliance/breaches.csv, incidents/<id>/breach/
     path("compliance/", include("compliance.urls")),
     path("knowledge/", include("knowledge.urls")),
+    path("compliance/", include("access.urls")),  # access-reviews/, access/audit.csv, training/
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SchemaView.as_view(), name="schema"),

@@ -156,3 +156,16 @@
   window.addEventListener("resize", later);
   document.addEventListener("htmx:afterSettle", later);
 })();
+// An element marked data-swap-errors shows the server's answer to a refused form too: a 400
+// (the form again, errors next to the fields) or a 409 (the record as someone else left it,
+// with the reason), instead of htmx's default of ignoring error answers.
+(function () {
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    var status = event.detail.xhr.status;
+    if (target && target.hasAttribute && target.hasAttribute("data-swap-errors") && (status === 400 || status === 409)) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+})();

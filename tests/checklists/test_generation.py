@@ -20,6 +20,7 @@ EXPECTED_DEC_1 = {
     "Midday Review": 5,
     "Evening Wrap-up": 5,
     "First Week - Strategic Review": 4,
+    "Security awareness training": 3,  # monthly in the first week (access/procedures.py)
 }
 
 
@@ -43,14 +44,14 @@ def runs_on(client, day: str) -> dict[str, int]:
 class TestGenerateChecklistsCommand:
     def test_it_creates_exactly_the_runs_that_open_on_the_date(self, procedures, client_for, ops_user):
         output = generate("--date", "2026-12-01")
-        assert "4 created" in output
+        assert "5 created" in output
         assert runs_on(client_for(ops_user), "2026-12-01") == EXPECTED_DEC_1
 
     def test_running_it_again_changes_nothing(self, procedures, client_for, ops_user):
         generate("--date", "2026-12-01")
         before = list(ChecklistRun.objects.values_list("pk", "status", "items_total").order_by("pk"))
         output = generate("--date", "2026-12-01")
-        assert "0 created" in output and "4 existed" in output
+        assert "0 created" in output and "5 existed" in output
         assert list(ChecklistRun.objects.values_list("pk", "status", "items_total").order_by("pk")) == before
         assert runs_on(client_for(ops_user), "2026-12-01") == EXPECTED_DEC_1
 
@@ -202,8 +203,9 @@ class TestConcurrentGeneration:
             thread.join(timeout=60)
         assert not errors
         assert sum(result.created for result in results) == ChecklistRun.objects.count()
-        # 7 days x 3 daily + Monday + Wednesday + Friday + the first week's monthly run.
-        assert ChecklistRun.objects.count() == 7 * 3 + 3 + 1
-        assert ChecklistRun.objects.filter(period_date=date(2026, 12, 1)).count() == 4
+        # 7 days x 3 daily + Monday + Wednesday + Friday + the first week's two monthly runs (the strategic review and
+        # the security awareness training of access/procedures.py).
+        assert ChecklistRun.objects.count() == 7 * 3 + 3 + 2
+        assert ChecklistRun.objects.filter(period_date=date(2026, 12, 1)).count() == 5
         for run in ChecklistRun.objects.all():
             assert run.items.count() == run.items_total

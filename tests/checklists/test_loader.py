@@ -55,6 +55,9 @@ class TestBundledDocument:
             "Monday - Planning and Strategy", "Wednesday - Content and Quality Assurance", "Friday - Analysis and Optimization",
             "First Week - Strategic Review", "Second Week - Technical Maintenance", "Third Week - Content and Marketing",
             "Fourth Week - Planning and Preparation",
+            # The "Security Operations" routines (access/procedures.py).
+            "Security assessment and penetration testing", "Access control review and permission audit",
+            "Security awareness training",
         }  # fmt: skip
         morning = templates["Morning Startup"]
         assert (morning.frequency, morning.time_of_day.hour, morning.items.count()) == ("daily", 8, 6)
@@ -67,7 +70,11 @@ class TestBundledDocument:
             templates["Third Week - Content and Marketing"].frequency,
             templates["Third Week - Content and Marketing"].week_of_month,
         ) == ("monthly", 3)
-        assert {t.owner_group.name for t in templates.values()} == {Role.OPS.value}
+        security = {"Security assessment and penetration testing": Role.ADMIN.value,
+                    "Access control review and permission audit": Role.MANAGER.value,
+                    "Security awareness training": Role.MANAGER.value}  # fmt: skip
+        assert {t.owner_group.name for name, t in templates.items() if name not in security} == {Role.OPS.value}
+        assert {name: templates[name].owner_group.name for name in security} == security
 
     def test_importing_again_updates_in_place_and_never_duplicates(self, procedures):
         before = dict(ChecklistTemplate.objects.values_list("key", "pk"))

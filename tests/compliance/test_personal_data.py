@@ -207,7 +207,13 @@ class TestErasedUserAppearsNowhere:
                   "/admin/opsportal/notification/", "/admin/incidents/incident/", f"/admin/incidents/incident/{incident.pk}/change/",
                   "/admin/changes/changerequest/", f"/admin/changes/changerequest/{change.pk}/change/",
                   "/admin/oncall/shiftlog/", "/admin/oncall/override/", "/admin/oncall/layer/",
-                  "/admin/compliance/erasurelog/"]  # fmt: skip
+                  "/admin/compliance/erasurelog/",
+                  "/compliance/access-reviews/", "/compliance/training/", "/compliance/access/audit.csv",
+                  "/api/v1/access-reviews/"]  # fmt: skip
+        from access.services import access_review_open
+
+        review = access_review_open()[0]  # zelda has a line: after erasure it must not name her
+        starts += [f"/compliance/access-reviews/{review.pk}/", f"/api/v1/access-reviews/{review.pk}/"]
         # Before erasure the pages do name them (so the walk looks where they are).
         manager = client_for(manager_user)
         for page in (f"/incidents/{incident.pk}/", f"/reports/{report.pk}/", f"/api/v1/incidents/{incident.pk}/"):

@@ -117,3 +117,37 @@ class TestRolesMigration:
         _run_roles_migration()
         admin = Group.objects.get(name="Admin")
         assert admin.permissions.filter(codename="change_notification").exists()
+
+
+# Access reviews, the permission audit and training (access/): managers and admins only, pages and API alike.
+ACCESS_ROUTES = ["/compliance/access-reviews/", "/compliance/access-reviews/{review}/", "/compliance/access/audit.csv",
+                 "/compliance/training/", "/api/v1/access-reviews/", "/api/v1/access-reviews/{review}/"]  # fmt: skip
+
+
+@pytest.mark.django_db
+class TestAccessReviewRoleWalk:
+    @pytest.mark.parametrize("route", ACCESS_ROUTES)
+    def test_each_role_gets_what_it_may(self, client_for, ops_user, oncall_user, manager_user, admin_user, outsider,
+                                        route):  # fmt: skip
+        from access.services import access_review_open
+
+        url = route.format(review=access_review_open()[0].pk)
+        expected = {ops_user: 403, oncall_user: 403, outsider: 403, manager_user: 200, admin_user: 200}
+        assert {user.username: client_for(user).get(url).status_code for user in expected} == {
+            user.username: status for user, status in expected.items()
+        }
+
+    def test_deciding_a_line_is_refused_to_ops_and_oncall(self, client_for, ops_user, oncall_user, manager_user):
+        from access.services import access_review_open
+
+        review = access_review_open()[0]
+        line = review.lines.get(user=manager_user)
+        for user in (ops_user, oncall_user):
+            client = client_for(user)
+            page = client.post(f"/compliance/access-reviews/{review.pk}/lines/{line.pk}/decide/",
+                               {"decision": "revoke", "reason": "x"})  # fmt: skip
+            api = client.post(f"/api/v1/access-reviews/{review.pk}/lines/{line.pk}/decide/",
+                              {"decision": "revoke", "reason": "x"}, content_type="application/json")  # fmt: skip
+            assert (page.status_code, api.status_code) == (403, 403)
+        line.refresh_from_db()
+        assert line.decision == ""

@@ -179,7 +179,7 @@ class TestImportWithEveryLoader:
         counts = (ChecklistTemplate.objects.count(), Severity.objects.count())
         call_command("import_procedures")
         assert (ChecklistTemplate.objects.count(), Severity.objects.count()) == counts
-        # 10 calendar checklists, 4 incident response phases, the knowledge pages' quality checklist
-        # and the privacy impact assessment
-        assert counts == (16, 4)
+        # 10 calendar checklists, 3 security routines, 4 incident response phases, the knowledge pages'
+        # quality checklist and the privacy impact assessment
+        assert counts == (19, 4)
         assert "0 created" in capsys.readouterr().out

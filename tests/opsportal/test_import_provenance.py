@@ -158,8 +158,8 @@ class TestAdminEditsSurviveAReimport:
 class TestIfEmpty:
     def test_it_imports_into_an_empty_database_and_then_never_again(self):
         out = run_import("--if-empty")
-        # 10 calendar checklists, 4 incident response phases, the quality checklist and the PIA.
-        assert "sections loaded" in out and ChecklistTemplate.objects.count() == 16
+        # 10 calendar checklists, 3 security routines, 4 response phases, the quality checklist and the PIA.
+        assert "sections loaded" in out and ChecklistTemplate.objects.count() == 19
         edit_as_admin()
         out = run_import("--if-empty")
         assert "already imported: nothing done" in out

@@ -22,6 +22,9 @@ PAGES = [
     "/knowledge/",
     "/knowledge/search/",
     "/knowledge/new/",
+    "/compliance/access-reviews/",
+    "/compliance/training/",
+    "/compliance/access/audit.csv",
 ]
 HUGE = "99999999999999999999"
 HOSTILE = [

@@ -101,6 +101,10 @@ def api_records(db: Any, admin_user: Any, oncall_user: Any, manager_user: Any) -
     page_update(page=runbook, by=oncall_user, body="A draft.")
     # A personal data breach (GET /api/v1/breaches/, POST /api/v1/incidents/{id}/breach-notified/).
     incident_declare(by=oncall_user, title="Customer list leaked", severity=severity, personal_data_breach=True)
+    from access.services import access_review_decide, access_review_open
+
+    review = access_review_open()[0]  # an access review with a decided and an undecided line
+    access_review_decide(line=review.lines.get(user=oncall_user), decision="keep", reason="On call", by=manager_user)
 
 
 @pytest.fixture
