@@ -139,8 +139,14 @@ def make_user(db: Any) -> Callable[..., Any]:
             username=username, password=PASSWORD, email=f"{username}@example.com", **extra
         )
         for role in roles:
-            # get_or_create: a transactional test flushes the groups the migration made.
-            user.groups.add(Group.objects.get_or_create(name=role.value)[0])
+            # get_or_create: a transactional test flushes the groups the migration made; a group
+            # made again here gets its model permissions again too (Admin's admin pages need them).
+            group, created = Group.objects.get_or_create(name=role.value)
+            if created:
+                from opsportal.groups import sync_role_permissions
+
+                sync_role_permissions()
+            user.groups.add(group)
         return user
 
     return factory
