@@ -29,7 +29,7 @@ from checklists.models import (
 from opsportal import clock
 from opsportal.errors import Conflict
 from opsportal.models import ImportedRecord
-from opsportal.outbox import insert_once
+from opsportal.outbox import insert_missing, insert_once
 from opsportal.procedures.provenance import Outcome, current_session, imported_row_apply, imported_row_remove
 from opsportal.procedures.registry import LoadResult
 
@@ -194,7 +194,7 @@ def _runs_insert(
 ) -> list[ChecklistRun]:
     """Insert those of the calendar ``runs`` (``start`` to ``end``) that do not exist yet; return them.
 
-    1. Insert every run with ON CONFLICT DO NOTHING (``ignore_conflicts``): a run whose
+    1. Insert every run with ON CONFLICT DO NOTHING (``opsportal.outbox.insert_missing``): a run whose
        template and period exist already, or that a concurrent generator inserts first, is
        left out; the competing insert waits on the unique index until the other transaction
        ends, so nothing doubles and nothing fails.
@@ -208,7 +208,7 @@ def _runs_insert(
         return []
     wanted = {(run.template_id, run.period_date) for run in runs}
     with transaction.atomic():
-        ChecklistRun.objects.bulk_create(runs, batch_size=1000, ignore_conflicts=True)
+        insert_missing(ChecklistRun, runs)
         candidates = ChecklistRun.objects.filter(
             template_id__in={template for template, _day in wanted}, period_date__gte=start, period_date__lte=end
         ).exclude(Exists(RunItem.objects.filter(run=OuterRef("pk"))))

@@ -38,3 +38,14 @@ def insert_once(
         if existing is None:
             raise
         return existing, False
+
+
+def insert_missing(model: type[ModelT], rows: list[ModelT], *, batch_size: int = 1000) -> None:
+    """Insert those of ``rows`` whose unique key is not taken yet, in batches; leave the others out.
+
+    The bulk form of :func:`insert_once` (``INSERT … ON CONFLICT DO NOTHING``): a row whose key
+    exists already, or that a concurrent transaction inserts first, is skipped, never doubled. It
+    returns nothing, because the database does not say which rows it skipped: re-read the rows by
+    their unique key to learn which this call created.
+    """
+    model._default_manager.bulk_create(rows, batch_size=batch_size, ignore_conflicts=True)

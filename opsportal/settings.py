@@ -409,6 +409,7 @@ SPECTACULAR_SETTINGS = {
         "IncidentLinkKindEnum": "changes.models.IncidentLinkKind",
         "MeetingKindEnum": "coordination.models.MeetingKind",
         "TimelineKindEnum": "incidents.models.TimelineKind",
+        "PageKindEnum": "knowledge.models.PageKind",
     },
 }
 

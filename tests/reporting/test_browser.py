@@ -25,18 +25,18 @@ class TestDashboardInBrowser:
         page.goto(f"{page.base_url}/reports/?range=90d")
         page.wait_for_load_state("networkidle")
         canvases = page.locator("canvas[data-chart]")
-        assert canvases.count() == 12
-        page.wait_for_function("() => document.querySelectorAll('canvas[data-rendered=true]').length === 12")
+        assert canvases.count() == 28  # 12 business KPIs and 16 operational ones
+        page.wait_for_function("() => document.querySelectorAll('canvas[data-rendered=true]').length === 28")
         # Chart.js drew into every canvas: each has a chart instance and a non-empty size.
         drawn = page.evaluate(
             "Array.from(document.querySelectorAll('canvas[data-chart]'))"
             ".filter(c => Chart.getChart(c) && c.width > 0 && c.height > 0).length"
         )
-        assert drawn == 12
+        assert drawn == 28
         with page.expect_navigation():
             page.select_option("#range", "365d")  # the period selector submits itself
         assert "range=365d" in page.url
-        page.wait_for_function("() => document.querySelectorAll('canvas[data-rendered=true]').length === 12")
+        page.wait_for_function("() => document.querySelectorAll('canvas[data-rendered=true]').length === 28")
         operational = page.locator("[data-testid=table-operational]")
         assert operational.is_visible()
         assert operational.locator("tbody tr").count() == 16  # with the on-call load
