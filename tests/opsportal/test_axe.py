@@ -101,6 +101,31 @@ def _pages() -> list[str]:
     ]
     if handover:
         pages.append(f"/oncall/handovers/{handover.pk}/")
+    return pages + _library_and_compliance_pages()
+
+
+def _library_and_compliance_pages() -> list[str]:
+    """Return the knowledge library's pages and the compliance pages of breaches, access reviews and training."""
+    from access.models import AccessReview
+    from knowledge.models import Page
+
+    runbook = Page.objects.filter(versions__number=2).order_by("pk").first() or Page.objects.order_by("pk").first()
+    review = AccessReview.objects.order_by("-pk").first()
+    assert runbook and review, "the demo data has a runbook and an access review"
+    pages = [
+        "/knowledge/",
+        "/knowledge/new/",
+        "/knowledge/search/?q=database",
+        f"/knowledge/{runbook.pk}/",
+        f"/knowledge/{runbook.pk}/edit/",
+        f"/knowledge/{runbook.pk}/versions/",
+        "/compliance/breaches/",
+        "/compliance/access-reviews/",
+        f"/compliance/access-reviews/{review.pk}/",
+        "/compliance/training/",
+    ]
+    if runbook.versions.count() > 1:
+        pages.append(f"/knowledge/{runbook.pk}/diff/?from=1&to=2")
     return pages
 
 
